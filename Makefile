@@ -1,0 +1,95 @@
+# harborops.ha — one entry point for the lab and every test tier.
+#   make lab           deploy playbooks/site.yml on the lab containers
+#   make lab-destroy   remove the lab
+#   make test          unit + sanity + lint + every molecule scenario
+#   make test-fast     unit + sanity + lint
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+BUILD ?= $(CURDIR)/build
+COLLECTION_ROOT := $(BUILD)/collections/ansible_collections/harborops/ha
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+# Scenarios run by `make test`, in this order (they share one lab image and one sim bundle).
+MOLECULE_SCENARIOS ?= default
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
+export ANSIBLE_INJECT_FACT_VARS := false
+export ANSIBLE_FORCE_COLOR ?= false
+export PY_COLORS ?= 0
+
+VENV_STAMP := $(VENV)/.stamp
+
+.PHONY: help
+help:
+	@echo "make lab | lab-destroy | test | test-fast | test-unit | test-sanity | test-lint | test-molecule | sim-bundle | build"
+
+## --- setup -----------------------------------------------------------------------------------
+$(VENV_STAMP): requirements-dev.txt tests/harbor_sim/requirements.txt
+	bash scripts/host-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r tests/harbor_sim/requirements.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV_STAMP) collection-link
+
+# The collection is used in place: build/collections/ansible_collections/harborops/ha -> repo.
+.PHONY: collection-link
+collection-link:
+	@mkdir -p $(dir $(COLLECTION_ROOT))
+	@ln -sfn $(CURDIR) $(COLLECTION_ROOT)
+
+.PHONY: docker-engine
+docker-engine:
+	bash lab/ensure-docker.sh
+
+.PHONY: lab-image
+lab-image: docker-engine
+	bash lab/build-image.sh
+
+## --- the main job -----------------------------------------------------------------------------
+.PHONY: lab
+lab: venv lab-image
+	bash lab/lab.sh up
+
+.PHONY: lab-destroy
+lab-destroy:
+	bash lab/lab.sh destroy
+
+## --- harbor-sim offline bundle ----------------------------------------------------------------
+.PHONY: sim-bundle
+sim-bundle: venv lab-image
+	bash tests/harbor_sim/bundle/build.sh $(BUILD)/bundle
+
+## --- tests ------------------------------------------------------------------------------------
+.PHONY: test test-fast test-unit test-sanity test-lint test-molecule
+test: test-fast test-molecule
+
+test-fast: test-unit test-sanity test-lint
+
+test-unit: venv
+	bash scripts/run-pytest.sh
+
+test-sanity: venv
+	bash scripts/run-sanity.sh $(BUILD)/sanity
+
+test-lint: venv
+	ansible-lint --profile production
+
+test-molecule: venv lab-image
+	bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
+
+## --- packaging --------------------------------------------------------------------------------
+.PHONY: build
+build: venv
+	mkdir -p $(BUILD)/dist
+	ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD) .pytest_cache
