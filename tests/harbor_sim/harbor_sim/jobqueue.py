@@ -1,0 +1,133 @@
+"""Job queue + locks: in-process by default, Redis (plain or Sentinel) with --redis-url.
+
+With Redis, every sim sharing it pops from one list, so a job runs once however many sims
+there are, and `acquire_once` lets only one of them fire a given schedule tick.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from urllib.parse import unquote, urlsplit
+
+LOG = logging.getLogger("harbor_sim.jobqueue")
+QUEUE_KEY = "harbor_sim:jobs"
+LOCK_PREFIX = "harbor_sim:lock:"
+
+
+class _Base:
+    def __init__(self):
+        self._threads = []
+        self._stopping = threading.Event()
+
+    def start(self, handler, workers: int = 2) -> None:
+        """handler(job: dict) runs in worker threads; exceptions are logged, never fatal."""
+        for n in range(workers):
+            t = threading.Thread(target=self._loop, args=(handler,), daemon=True,
+                                 name=f"harbor-sim-job-{n}")
+            t.start()
+            self._threads.append(t)
+
+    def _loop(self, handler):
+        while not self._stopping.is_set():
+            try:
+                job = self._pop(1.0)
+            except Exception as exc:  # Redis down: keep trying, like jobservice does
+                LOG.warning("job queue unavailable: %s", exc)
+                time.sleep(1)
+                continue
+            if job is None:
+                continue
+            try:
+                handler(job)
+            except Exception:
+                LOG.exception("job %s failed", job)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for t in self._threads:
+            t.join(timeout=5)
+
+
+class InProcessQueue(_Base):
+    def __init__(self):
+        super().__init__()
+        self._q = queue.Queue()
+        self._locks = {}
+        self._lock = threading.Lock()
+
+    def submit(self, job: dict) -> None:
+        self._q.put(job)
+
+    def _pop(self, timeout):
+        try:
+            return self._q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def acquire_once(self, key: str, ttl: int = 60) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            expiry = self._locks.get(key)
+            if expiry and expiry > now:
+                return False
+            self._locks[key] = now + ttl
+            return True
+
+
+def redis_client(url: str):
+    """redis://[:pw@]host:port/db or redis+sentinel://[:pw@]h1:p,h2:p/master[/db]."""
+    import redis
+    from redis.sentinel import Sentinel
+
+    if not url.startswith("redis+sentinel://"):
+        return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+    rest = url[len("redis+sentinel://"):]
+    password = None
+    if "@" in rest:
+        cred, rest = rest.rsplit("@", 1)
+        password = unquote(cred.split(":", 1)[-1]) or None
+    hosts, _, path = rest.partition("/")
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        raise ValueError("redis+sentinel URL needs a master set name: redis+sentinel://h1:p,h2:p/master/db")
+    master = parts[0]
+    db = int(parts[1]) if len(parts) > 1 else 0
+    nodes = []
+    for item in hosts.split(","):
+        host, _, port = item.rpartition(":")
+        nodes.append((host or item, int(port) if port else 26379))
+    sentinel = Sentinel(nodes, socket_timeout=3)
+    return sentinel.master_for(master, db=db, password=password, socket_timeout=5)
+
+
+class RedisQueue(_Base):
+    def __init__(self, url: str):
+        super().__init__()
+        self.url = url
+        self.redis = redis_client(url)
+
+    def submit(self, job: dict) -> None:
+        self.redis.rpush(QUEUE_KEY, json.dumps(job))
+
+    def _pop(self, timeout):
+        item = self.redis.blpop([QUEUE_KEY], timeout=max(1, int(timeout)))
+        if not item:
+            return None
+        return json.loads(item[1])
+
+    def acquire_once(self, key: str, ttl: int = 60) -> bool:
+        return bool(self.redis.set(LOCK_PREFIX + key, "1", nx=True, ex=ttl))
+
+
+def make_queue(redis_url: str | None):
+    if redis_url:
+        # fail early with a clear message when the URL is malformed
+        scheme = urlsplit(redis_url).scheme
+        if scheme not in ("redis", "rediss", "redis+sentinel", "unix"):
+            raise ValueError(f"--redis-url: unsupported scheme {scheme!r}")
+        return RedisQueue(redis_url)
+    return InProcessQueue()

@@ -1,0 +1,1 @@
+"""Harbor's replication (jobservice) for harbor-sim: filters, flattening, cron, engine."""
