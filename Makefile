@@ -44,12 +44,16 @@ collection-link:
 	@mkdir -p $(dir $(COLLECTION_ROOT))
 	@ln -sfn $(CURDIR) $(COLLECTION_ROOT)
 
+.PHONY: host-deps
+host-deps:
+	bash scripts/host-deps.sh
+
 .PHONY: docker-engine
 docker-engine:
 	bash lab/ensure-docker.sh
 
 .PHONY: lab-image
-lab-image: docker-engine
+lab-image: host-deps docker-engine
 	bash lab/build-image.sh
 
 ## --- the main job -----------------------------------------------------------------------------
