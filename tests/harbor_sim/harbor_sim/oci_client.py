@@ -319,8 +319,9 @@ class RegistryClient:
                 location = urljoin(self.base + "/", resp.headers["Location"])
             body, hdrs = b"", {"Content-Length": "0"}
         else:
-            body = chunks
-            hdrs = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+            # a sized iterable: requests then sends Content-Length instead of chunked encoding
+            body = _SizedStream(chunks, size) if size else chunks
+            hdrs = {"Content-Type": "application/octet-stream"}
         sep = "&" if "?" in location else "?"
         self.request("PUT", f"{location}{sep}digest={digest}", scopes=scopes, data=body, headers=hdrs)
 
@@ -331,6 +332,17 @@ class RegistryClient:
                 yield piece
         finally:
             resp.close()
+
+
+class _SizedStream:
+    def __init__(self, chunks, size):
+        self._chunks, self._size = chunks, size
+
+    def __iter__(self):
+        return iter(self._chunks)
+
+    def __len__(self):
+        return self._size
 
 
 def _next_link(resp):
@@ -399,3 +411,23 @@ def copy_manifest(src, src_repo, ref, dst, dst_repo, dst_ref, chunked=False, log
     if log:
         log(f"manifest {digest} pushed as {dst_repo}:{dst_ref}")
     return digest
+
+
+def ensure_harbor_project(client: RegistryClient, project: str) -> bool:
+    """Harbor adapter's PrepareForPush: create the destination project when missing.
+
+    Returns True when it was created. Uses the endpoint's Basic credentials on the API.
+    """
+    auth = (client.username, client.password) if client.username else None
+    api = client.base + "/api/v2.0/projects"
+    resp = client.session.head(api, params={"project_name": project}, auth=auth, timeout=TIMEOUT)
+    if resp.status_code == 200:
+        return False
+    resp = client.session.post(api, json={"project_name": project, "metadata": {"public": "false"}},
+                               auth=auth, timeout=TIMEOUT)
+    if resp.status_code == 201:
+        return True
+    if resp.status_code == 409:
+        return False
+    raise OCIError(f"cannot create project {project} on {client.base}: {resp.status_code} "
+                   f"{resp.text[:200]}", resp.status_code)
