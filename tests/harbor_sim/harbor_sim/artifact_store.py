@@ -120,6 +120,11 @@ class ArtifactStore:
         return self.db.query("SELECT * FROM simdata_repository WHERE project_name = ? ORDER BY id DESC",
                              (project_name,))
 
+    def repo_count(self, project_name):
+        rows = self.db.query("SELECT COUNT(*) AS n FROM simdata_repository WHERE project_name = ?",
+                             (project_name,))
+        return int(rows[0]["n"]) if rows else 0
+
     def repository(self, name):
         rows = self.db.query("SELECT * FROM simdata_repository WHERE name = ?", (name,))
         return rows[0] if rows else None

@@ -49,6 +49,19 @@ def _basic_credentials(request):
     return user, password
 
 
+def robot_registry_actions(permissions):
+    """Robot permissions ('resource:action') -> registry token actions."""
+    perms = set(permissions or ())
+    actions = set()
+    if "repository:pull" in perms:
+        actions.add("pull")
+    if "repository:push" in perms:
+        actions.add("push")
+    if perms & {"repository:delete", "artifact:delete"}:
+        actions.add("delete")
+    return actions
+
+
 class Dataplane:
     def __init__(self, host, data_dir, external_url, notify_url, registry_url=None,
                  redis_url=None):
@@ -152,7 +165,7 @@ class Dataplane:
             elif principal and self.host.is_robot(principal):
                 actions = token.allowed_repository_actions(
                     scope.actions, public=project["public"],
-                    robot_actions=self.host.robot_actions(principal, project))
+                    robot_actions=robot_registry_actions(self.host.robot_actions(principal, project)))
             else:
                 role = self.host.project_role(principal, project) if principal else None
                 actions = token.allowed_repository_actions(scope.actions, role=role,

@@ -60,7 +60,8 @@ class ReplicationEngine:
                                          token_provider=provider)
 
     def remote_client(self, registry, speed=0):
-        cred = registry.get("credential") or {}
+        # the host gives the flat form (access_key/access_secret, real secret); the API form nests it
+        cred = registry.get("credential") or registry
         return oci_client.RegistryClient(
             registry["url"], cred.get("access_key"), cred.get("access_secret"),
             insecure=bool(registry.get("insecure")), ca_pem=registry.get("ca_certificate"),
