@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) harborops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Connection options of every harbor_* module (module_utils/_harbor.py harbor_argument_spec).
+    DOCUMENTATION = r'''
+options:
+  harbor_url:
+    description:
+      - Base URL of Harbor, for example C(https://harbor.example.com).
+      - A trailing C(/api/v2.0) is accepted and ignored.
+      - If not set, the value of the E(HARBOR_URL) environment variable is used.
+    type: str
+    required: true
+  harbor_username:
+    description:
+      - User name (or robot account name such as C(robot$ops)) to authenticate with, using HTTP Basic auth.
+      - If not set, the value of the E(HARBOR_USERNAME) environment variable is used.
+    type: str
+    required: true
+  harbor_password:
+    description:
+      - Password (or robot secret / OIDC CLI secret) of O(harbor_username).
+      - If not set, the value of the E(HARBOR_PASSWORD) environment variable is used.
+      - Wrong credentials are detected before any change (Harbor itself treats them as anonymous access).
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify Harbor's TLS certificate. Only set to V(false) on throw-away test systems.
+      - If not set, the value of the E(HARBOR_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the CA certificate(s) used to verify Harbor's TLS certificate instead of the system trust store.
+      - If not set, the value of the E(HARBOR_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried when the connection to Harbor fails (refused, reset, DNS).
+      - HTTP error answers are never retried.
+    type: int
+    default: 3
+notes:
+  - The module keeps no cookies between requests, so Harbor's CSRF protection (bound to its session cookie) never applies.
+  - All harbor_* modules are in the action group C(harborops.ha.harbor), so the connection options can be set once with
+    C(module_defaults) and C(group/harborops.ha.harbor).
+requirements:
+  - requests
+'''

@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) harborops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: harbor_project_member
+short_description: Manage the members of a Harbor project and their roles
+version_added: 0.1.0
+description:
+  - Add a user or a group to a project with a role, change the role, or remove the member.
+author:
+  - harborops maintainers (@harborops)
+extends_documentation_fragment:
+  - harborops.ha.harbor
+  - harborops.ha.harbor_attributes
+options:
+  project:
+    description: Name of the project.
+    type: str
+    required: true
+  user:
+    description: Username of the member. Exactly one of O(user) and O(group) is required.
+    type: str
+  group:
+    description: Group name of the member (LDAP, HTTP or OIDC group).
+    type: str
+  group_type:
+    description: Kind of group, for O(group).
+    type: str
+    choices: [ldap, http, oidc]
+    default: oidc
+  ldap_group_dn:
+    description: DN of an LDAP group (with O(group_type=ldap)).
+    type: str
+  role:
+    description: Role in the project. Required with O(state=present).
+    type: str
+    choices: [projectAdmin, developer, guest, maintainer, limitedGuest]
+  state:
+    description: Whether the membership should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+'''
+
+EXAMPLES = r'''
+- name: Alice develops in team-a
+  harborops.ha.harbor_project_member:
+    project: team-a
+    user: alice
+    role: developer
+
+- name: The OIDC group team-a-admins administers the project
+  harborops.ha.harbor_project_member:
+    project: team-a
+    group: team-a-admins
+    group_type: oidc
+    role: projectAdmin
+
+- name: Remove Alice
+  harborops.ha.harbor_project_member:
+    project: team-a
+    user: alice
+    state: absent
+'''
+
+RETURN = r'''
+member:
+  description: The membership as Harbor returns it after the run (empty when absent).
+  returned: always
+  type: dict
+  sample: {id: 11, project_id: 5, entity_name: alice, entity_type: u, role_id: 2, role_name: developer}
+'''
+
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+
+ROLES = {'projectAdmin': 1, 'developer': 2, 'guest': 3, 'maintainer': 4, 'limitedGuest': 5}
+GROUP_TYPES = {'ldap': 1, 'http': 2, 'oidc': 3}
+
+
+def find_member(members, name, entity_type):
+    for member in members or []:
+        if member.get('entity_name') == name and member.get('entity_type') == entity_type:
+            return member
+    return None
+
+
+def member_body(params):
+    body = {'role_id': ROLES[params['role']]}
+    if params['user']:
+        body['member_user'] = {'username': params['user']}
+    else:
+        group = {'group_name': params['group'], 'group_type': GROUP_TYPES[params['group_type']]}
+        if params['ldap_group_dn']:
+            group['ldap_group_dn'] = params['ldap_group_dn']
+        body['member_group'] = group
+    return body
+
+
+def ensure(module):
+    params = module.params
+    if params['state'] == 'present' and not params['role']:
+        raise HarborError('role is required when state=present')
+    project = module.find_by_name('/projects', params['project'])
+    if not project:
+        raise HarborError('project: no project named %r exists in Harbor' % params['project'])
+    name = params['user'] or params['group']
+    entity_type = 'u' if params['user'] else 'g'
+    base = '/projects/%d/members' % project['project_id']
+    existing = find_member(module.list(base, {'entityname': name}), name, entity_type)
+    label = '%s %s' % ('user' if params['user'] else 'group', name)
+
+    if params['state'] == 'absent':
+        module.result['member'] = {}
+        if existing:
+            module.set_diff({'member': label, 'role': existing.get('role_name')}, {})
+            module.delete('%s/%d' % (base, existing['id']))
+        return
+
+    if not existing:
+        module.set_diff({}, {'member': label, 'role': params['role']})
+        member_id = module.create(base, member_body(params))
+        module.result['member'] = module.get('%s/%s' % (base, member_id)) if member_id is not None else {}
+        return
+
+    if existing.get('role_id') != ROLES[params['role']]:
+        module.set_diff({'member': label, 'role': existing.get('role_name')}, {'member': label, 'role': params['role']})
+        module.write('PUT', '%s/%d' % (base, existing['id']), {'role_id': ROLES[params['role']]})
+    module.result['member'] = (module.get('%s/%d' % (base, existing['id']))
+                               if module.result['changed'] and not module.check_mode else existing)
+
+
+def main():
+    module = HarborModule(
+        argument_spec=dict(
+            project=dict(type='str', required=True),
+            user=dict(type='str'),
+            group=dict(type='str'),
+            group_type=dict(type='str', default='oidc', choices=list(GROUP_TYPES)),
+            ldap_group_dn=dict(type='str'),
+            role=dict(type='str', choices=list(ROLES)),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        mutually_exclusive=[('user', 'group')],
+        required_one_of=[('user', 'group')],
+    )
+    module.run(ensure)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,48 @@
+"""Pure helpers of module_utils/_harbor.py (no HTTP)."""
+
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    api_base, error_text, find_exact, next_link)
+
+
+class FakeResponse(object):
+    def __init__(self, body=None, text='', reason='Bad Request'):
+        self._body = body
+        self.text = text
+        self.reason = reason
+
+    def json(self):
+        if self._body is None:
+            raise ValueError('no json')
+        return self._body
+
+
+def test_api_base_variants():
+    for url in ('https://h.example.com', 'https://h.example.com/', 'https://h.example.com/api/v2.0',
+                ' https://h.example.com/api/v2.0/ '):
+        assert api_base(url) == 'https://h.example.com/api/v2.0'
+
+
+def test_error_text_harbor_body():
+    body = {'errors': [{'code': 'BAD_REQUEST', 'message': 'the registry is unhealthy'}]}
+    assert error_text(FakeResponse(body)) == 'BAD_REQUEST: the registry is unhealthy'
+
+
+def test_error_text_falls_back_to_text_then_reason():
+    assert error_text(FakeResponse(text='<html>bad gateway</html>')) == '<html>bad gateway</html>'
+    assert error_text(FakeResponse(reason='Bad Gateway')) == 'Bad Gateway'
+
+
+def test_next_link_harbor_format():
+    header = ('</api/v2.0/projects?page=1&page_size=10>; rel="prev" , '
+              '</api/v2.0/projects?page=3&page_size=10>; rel="next"')
+    assert next_link(header) == '/api/v2.0/projects?page=3&page_size=10'
+    assert next_link('</api/v2.0/projects?page=1&page_size=10>; rel="prev"') is None
+    assert next_link('') is None
+    assert next_link(None) is None
+
+
+def test_find_exact_ignores_fuzzy_matches():
+    items = [{'name': 'site-b-old'}, {'name': 'Site-B'}, {'name': 'site-b'}]
+    assert find_exact(items, 'site-b') is items[2]
+    assert find_exact(items, 'site') is None
+    assert find_exact(None, 'x') is None
