@@ -1,0 +1,100 @@
+"""sim-core tables (prefix core_) and the first-start seed: admin (id 1), project `library` (id 1)."""
+
+from __future__ import annotations
+
+from . import jsonout, passwords
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS core_user (
+        id {pk}, username VARCHAR(255) NOT NULL UNIQUE, email VARCHAR(255) UNIQUE,
+        realname VARCHAR(255) NOT NULL DEFAULT '', comment VARCHAR(255) NOT NULL DEFAULT '',
+        password VARCHAR(128) NOT NULL DEFAULT '', salt VARCHAR(64) NOT NULL DEFAULT '',
+        sysadmin_flag INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_project (
+        id {pk}, name VARCHAR(255) NOT NULL UNIQUE, owner_id BIGINT NOT NULL,
+        registry_id BIGINT NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0,
+        cve_allowlist TEXT NOT NULL DEFAULT '{}',
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_project_metadata (
+        project_id BIGINT NOT NULL, name VARCHAR(255) NOT NULL, value TEXT NOT NULL,
+        UNIQUE (project_id, name))""",
+    """CREATE TABLE IF NOT EXISTS core_usergroup (
+        id {pk}, group_name VARCHAR(255) NOT NULL, group_type INTEGER NOT NULL DEFAULT 0,
+        ldap_group_dn VARCHAR(512) NOT NULL DEFAULT '', creation_time VARCHAR(32) NOT NULL,
+        UNIQUE (group_name, group_type))""",
+    """CREATE TABLE IF NOT EXISTS core_member (
+        id {pk}, project_id BIGINT NOT NULL, entity_id BIGINT NOT NULL, entity_type VARCHAR(1) NOT NULL,
+        role INTEGER NOT NULL, creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL,
+        UNIQUE (project_id, entity_id, entity_type))""",
+    """CREATE TABLE IF NOT EXISTS core_quota (
+        id {pk}, project_id BIGINT NOT NULL UNIQUE, hard BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_robot (
+        id {pk}, name VARCHAR(255) NOT NULL, project_id BIGINT NOT NULL DEFAULT 0,
+        level VARCHAR(16) NOT NULL, description TEXT NOT NULL DEFAULT '',
+        secret VARCHAR(128) NOT NULL, salt VARCHAR(64) NOT NULL, duration BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+        permissions TEXT NOT NULL DEFAULT '[]', creator_ref BIGINT NOT NULL DEFAULT 0,
+        creator_type VARCHAR(16) NOT NULL DEFAULT 'local',
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL,
+        UNIQUE (name, project_id))""",
+    """CREATE TABLE IF NOT EXISTS core_registry (
+        id {pk}, name VARCHAR(64) NOT NULL UNIQUE, type VARCHAR(32) NOT NULL, url VARCHAR(512) NOT NULL,
+        description TEXT NOT NULL DEFAULT '', insecure INTEGER NOT NULL DEFAULT 0,
+        ca_certificate TEXT, credential_type VARCHAR(16) NOT NULL DEFAULT '',
+        access_key VARCHAR(255) NOT NULL DEFAULT '', access_secret TEXT NOT NULL DEFAULT '',
+        status VARCHAR(16) NOT NULL DEFAULT '',
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_replication_policy (
+        id {pk}, name VARCHAR(255) NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',
+        src_registry_id BIGINT NOT NULL DEFAULT 0, dest_registry_id BIGINT NOT NULL DEFAULT 0,
+        dest_namespace VARCHAR(255) NOT NULL DEFAULT '', dest_namespace_replace_count INTEGER NOT NULL DEFAULT -1,
+        trigger TEXT NOT NULL, filters TEXT NOT NULL DEFAULT 'null', deletion INTEGER NOT NULL DEFAULT 0,
+        override INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 0, speed INTEGER NOT NULL DEFAULT 0,
+        copy_by_chunk INTEGER NOT NULL DEFAULT 0, single_active_replication INTEGER NOT NULL DEFAULT 0,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_config (
+        name VARCHAR(128) PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_label (
+        id {pk}, name VARCHAR(128) NOT NULL, description TEXT NOT NULL DEFAULT '',
+        color VARCHAR(16) NOT NULL DEFAULT '', scope VARCHAR(1) NOT NULL, project_id BIGINT NOT NULL DEFAULT 0,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL,
+        UNIQUE (name, scope, project_id))""",
+    """CREATE TABLE IF NOT EXISTS core_schedule (
+        id {pk}, vendor VARCHAR(32) NOT NULL UNIQUE, type VARCHAR(16) NOT NULL, cron VARCHAR(64) NOT NULL,
+        parameters TEXT NOT NULL, creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_job_history (
+        id {pk}, vendor VARCHAR(32) NOT NULL, job_kind VARCHAR(16) NOT NULL, trigger VARCHAR(16) NOT NULL,
+        parameters TEXT NOT NULL, status VARCHAR(16) NOT NULL,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+]
+
+
+def create(db, admin_password: str) -> None:
+    with db.schema_lock():
+        for stmt in TABLES:
+            db.execute(stmt.replace("{pk}", db.pk_column))
+        if db.query_one("SELECT id FROM core_user WHERE id = 1") is None:
+            seed(db, admin_password)
+
+
+def seed(db, admin_password: str) -> None:
+    now = jsonout.now()
+    salt = passwords.new_salt()
+    with db.transaction():
+        db.insert("INSERT INTO core_user (username, email, realname, comment, password, salt, sysadmin_flag,"
+                  " creation_time, update_time) VALUES ('admin', 'admin@example.com', 'system admin',"
+                  " 'admin user', ?, ?, 1, ?, ?)",
+                  (passwords.hash_password(admin_password, salt), salt, now, now))
+        db.insert("INSERT INTO core_user (username, email, realname, comment, password, salt, sysadmin_flag,"
+                  " deleted, creation_time, update_time) VALUES ('anonymous', NULL, 'anonymous user',"
+                  " 'anonymous user', '', '', 0, 1, ?, ?)", (now, now))
+        pid = db.insert("INSERT INTO core_project (name, owner_id, creation_time, update_time)"
+                        " VALUES ('library', 1, ?, ?)", (now, now))
+        db.execute("INSERT INTO core_project_metadata (project_id, name, value) VALUES (?, 'public', 'true')",
+                   (pid,))
+        db.insert("INSERT INTO core_member (project_id, entity_id, entity_type, role, creation_time, update_time)"
+                  " VALUES (?, 1, 'u', 1, ?, ?)", (pid, now, now))
+        db.insert("INSERT INTO core_quota (project_id, hard, creation_time, update_time) VALUES (?, -1, ?, ?)",
+                  (pid, now, now))

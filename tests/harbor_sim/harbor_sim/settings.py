@@ -1,0 +1,32 @@
+"""The parsed command line of `python -m harbor_sim serve`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: str = "./data"
+    admin_password: str = "Harbor12345"
+    database_url: str | None = None
+    redis_url: str | None = None
+    registry_url: str | None = None
+    external_url: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
+    def self_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        return (self.external_url or self.self_url).rstrip("/")
