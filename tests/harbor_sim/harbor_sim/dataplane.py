@@ -28,6 +28,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 MANIFEST_MEDIA_TYPES = oci_client.MANIFEST_TYPES + oci_client.MANIFEST_LIST_TYPES
 DATAPLANE_KEY = web.AppKey("harbor_sim_dataplane", object)
+PRINCIPAL_KEY = "harbor_sim_principal"  # where the sim's middleware leaves the Basic-auth login
 
 
 def _registry_error(status, code, message, challenge=None):
@@ -148,6 +149,15 @@ class Dataplane:
         principal = self.host.authenticate(creds[0], creds[1])
         return principal if principal is not None else False
 
+    async def _request_principal(self, request, creds):
+        """Like _principal_from_basic, reusing the middleware's login when it already ran."""
+        if creds is None:
+            return None
+        if PRINCIPAL_KEY in request:
+            principal = request[PRINCIPAL_KEY]
+            return principal if principal is not None else False
+        return await self._blocking(self._principal_from_basic, creds)
+
     def _access_for(self, principal, scopes):
         access = []
         for scope in scopes:
@@ -178,7 +188,7 @@ class Dataplane:
 
     async def handle_token(self, request):
         creds = _basic_credentials(request)
-        principal = await self._blocking(self._principal_from_basic, creds)
+        principal = await self._request_principal(request, creds)
         if principal is False:
             return web.json_response(
                 {"errors": [{"code": "UNAUTHORIZED", "message": "invalid credentials"}]}, status=401)
@@ -202,7 +212,7 @@ class Dataplane:
         creds = _basic_credentials(request)
         if creds is not None:
             # Harbor also accepts Basic on /v2/: check it here, hand the registry a token
-            principal = await self._blocking(self._principal_from_basic, creds)
+            principal = await self._request_principal(request, creds)
             if principal is False:
                 return _registry_error(401, "UNAUTHORIZED", "authentication required",
                                        self._challenge())
