@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import oci_client, registry_backend, token
+from . import notifications, oci_client, registry_backend, token
 from .artifact_store import ArtifactStore
 from .jobqueue import make_queue
 from .replication.engine import ReplicationEngine
@@ -26,7 +26,6 @@ from .replication.store import ExecutionStore
 LOG = logging.getLogger("harbor_sim.dataplane")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
-MANIFEST_MEDIA_TYPES = oci_client.MANIFEST_TYPES + oci_client.MANIFEST_LIST_TYPES
 DATAPLANE_KEY = web.AppKey("harbor_sim_dataplane", object)
 PRINCIPAL_KEY = "harbor_sim_principal"  # where the sim's middleware leaves the Basic-auth login
 
@@ -272,47 +271,7 @@ class Dataplane:
         return web.Response(status=200)
 
     def process_events(self, events):
-        for event in events:
-            try:
-                self._process_event(event)
-            except Exception:
-                LOG.exception("registry event not processed: %s", event.get("id"))
-
-    def _process_event(self, event):
-        action = event.get("action")
-        target = event.get("target") or {}
-        repo, digest = target.get("repository"), target.get("digest")
-        media_type = target.get("mediaType", "")
-        if not repo or not digest:
-            return
-        if action == "push" and media_type in MANIFEST_MEDIA_TYPES:
-            tag = target.get("tag") or None
-            size, config_type, refs = self._artifact_details(repo, digest)
-            self.artifacts.record_push(repo, digest, config_type or media_type, media_type, size,
-                                       tag=tag, refs=refs)
-            if tag:
-                self.engine.on_artifact_event("copy", repo, digest, [tag])
-        elif action == "pull" and media_type in MANIFEST_MEDIA_TYPES:
-            if (event.get("actor") or {}).get("name") != "harbor#jobservice":
-                self.artifacts.record_pull(repo, digest)
-        elif action == "delete":
-            tags = self.artifacts.remove_artifact(repo, digest)
-            if tags is not None:
-                self.engine.on_artifact_event("deletion", repo, digest, tags)
-
-    def _artifact_details(self, repo, digest):
-        """(size incl. blobs, config media type, child digests) read from the local registry."""
-        with self.engine.local_client() as client:
-            body, media_type, _ = client.get_manifest(repo, digest)
-        doc = json.loads(body)
-        size = len(body)
-        if "manifests" in doc:
-            refs = [m["digest"] for m in doc.get("manifests") or []]
-            size += sum(int(m.get("size") or 0) for m in doc.get("manifests") or [])
-            return size, media_type, refs
-        config = doc.get("config") or {}
-        size += int(config.get("size") or 0) + sum(int(l.get("size") or 0) for l in doc.get("layers") or [])
-        return size, config.get("mediaType", ""), []
+        notifications.process_events(self, events)
 
     # -- used by the API modules ---------------------------------------------------------
     def delete_artifact(self, repository, digest):
