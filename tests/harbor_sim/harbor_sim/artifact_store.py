@@ -5,6 +5,7 @@ Same `db` adapter as replication.store (query/execute/insert, '?' placeholders).
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from .replication.store import now_text
@@ -35,8 +36,11 @@ class ArtifactStore:
         self.db = db
 
     def create_schema(self):
-        for stmt in SCHEMA:
-            self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
+        # sims sharing one PostgreSQL database must not race on CREATE TABLE
+        lock = getattr(self.db, "schema_lock", None)
+        with lock() if lock else contextlib.nullcontext():
+            for stmt in SCHEMA:
+                self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
 
     # -- writes (from registry notifications) -------------------------------------------
     def _repository_id(self, name, create=True):

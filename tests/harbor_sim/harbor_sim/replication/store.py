@@ -6,6 +6,7 @@ execute(sql, params) -> None, insert(sql, params) -> new id; SQL uses '?' placeh
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 SCHEMA = [
@@ -33,8 +34,11 @@ class ExecutionStore:
         self.db = db
 
     def create_schema(self):
-        for stmt in SCHEMA:
-            self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
+        # sims sharing one PostgreSQL database must not race on CREATE TABLE
+        lock = getattr(self.db, "schema_lock", None)
+        with lock() if lock else contextlib.nullcontext():
+            for stmt in SCHEMA:
+                self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
 
     def create_execution(self, policy_id, trigger) -> int:
         return self.db.insert(
