@@ -15,7 +15,9 @@ from .middleware import harbor_middleware, on_response_prepare
 LOG = logging.getLogger("harbor_sim")
 
 # sim-core resource modules (always present)
-CORE_API_MODULES = ["ping", "health", "systeminfo", "sim"]
+CORE_API_MODULES = ["ping", "health", "systeminfo", "users", "projects", "members", "quotas", "robots",
+                    "registries", "replication_policies", "configurations", "labels", "schedules",
+                    "statistics", "sim"]
 # data-plane resource modules: registered when present
 DATAPLANE_API_MODULES = ["repositories", "artifacts", "replication_executions"]
 

@@ -182,8 +182,15 @@ def paginate(request, items, page=None, size=None) -> web.Response:
     """Slice `items` (already filtered and sorted) and answer with Harbor's list headers."""
     if page is None:
         page, size = page_params(request)
-    total = len(items)
-    chunk = items if size == 0 else items[(page - 1) * size: page * size]
+    return page_response(request, page_slice(items, page, size), page, size, len(items))
+
+
+def page_slice(items, page, size):
+    return items if size == 0 else items[(page - 1) * size: page * size]
+
+
+def page_response(request, chunk, page, size, total) -> web.Response:
+    """A page that the caller already sliced (e.g. to render only the visible items)."""
     headers = {"X-Total-Count": str(total)}
     link = link_header(request, page, size, total)
     if link:
