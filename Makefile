@@ -57,8 +57,16 @@ lab-image: host-deps docker-engine
 	bash lab/build-image.sh
 
 ## --- the main job -----------------------------------------------------------------------------
-.PHONY: lab
-lab: venv lab-image
+# One `make lab` at a time per machine: a second one waits (the venv, image and containers are
+# shared), then finds everything in place and re-runs the playbook (changed=0).
+.PHONY: lab lab-run
+# The engine is checked before the lock is taken: a dockerd started here must not inherit it.
+lab: docker-engine
+	@exec 9>/tmp/harborops-make-lab.lock; \
+	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \
+	  $(MAKE) --no-print-directory lab-run
+
+lab-run: venv lab-image
 	bash lab/lab.sh up
 
 .PHONY: lab-destroy

@@ -50,7 +50,7 @@ else
   # (containerd is started by dockerd itself when no system containerd runs.)
   log=/var/log/harborops-dockerd.log
   say "starting dockerd in the background (log: $log)"
-  $sudo sh -c "nohup dockerd >>$log 2>&1 &"
+  $sudo sh -c "nohup dockerd >>$log 2>&1 </dev/null &"
 fi
 
 for _ in $(seq "$wait_secs"); do

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The lab: the hosts of lab/inventory as systemd containers on the docker network harborops-lab
+# (172.30.0.0/24, fixed addresses from the inventory's harborops_address), then
+# playbooks/site.yml against them.
+#   lab/lab.sh up        create/start what is missing, run the playbook (idempotent)
+#   lab/lab.sh destroy   remove the lab's containers, volumes and network
+# A machine-wide flock serialises runs: a second `make lab` waits for the first instead of
+# racing it on the same containers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here=lab
+inventory=${LAB_INVENTORY:-$here/inventory}
+network=harborops-lab
+subnet=172.30.0.0/24
+image=${LAB_IMAGE:-harborops/lab:latest}
+label=org.harborops.lab=main
+lock=${LAB_LOCK:-/tmp/harborops-lab.lock}
+state=$here/.state
+
+say() { echo "lab: $*" >&2; }
+
+# Same flags as the molecule platforms (.config/molecule/platform-defaults.yml): systemd as PID 1.
+systemd_flags=(--cap-add ALL --cap-drop SYS_RESOURCE
+  --security-opt seccomp=unconfined --security-opt apparmor=unconfined
+  --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host
+  --stop-signal SIGRTMIN+3)
+
+take_lock() {
+  exec 9>"$lock"
+  if ! flock -n 9; then
+    say "another lab run holds $lock; waiting for it to finish"
+    flock 9
+  fi
+}
+
+# "inventory_name container address" per host, from the inventory (the one source of truth).
+lab_hosts() {
+  ansible-inventory -i "$inventory" --list | python3 -c '
+import json, sys
+meta = json.load(sys.stdin)["_meta"]["hostvars"]
+for name in sorted(meta):
+    v = meta[name]
+    if "ansible_host" not in v or "harborops_address" not in v:
+        sys.exit(f"lab: host {name} needs ansible_host and harborops_address in the inventory")
+    print(name, v["ansible_host"], v["harborops_address"])
+'
+}
+
+ensure_network() {
+  local have
+  if have=$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "$network" 2>/dev/null); then
+    if [ "$have" != "$subnet" ]; then
+      say "docker network $network exists with subnet $have, not $subnet: run 'make lab-destroy' first"
+      exit 1
+    fi
+  else
+    say "creating docker network $network ($subnet)"
+    docker network create --subnet "$subnet" --label "$label" "$network" >/dev/null
+  fi
+}
+
+ensure_host() {
+  local name=$1 container=$2 address=$3 status
+  status=$(docker container inspect -f '{{.State.Status}}' "$container" 2>/dev/null) || status=missing
+  case $status in
+    running) ;;
+    missing)
+      say "starting $container ($name, $address)"
+      docker volume create --label "$label" "$container-docker" >/dev/null
+      # /var/lib/docker on a volume: Docker inside the host then uses overlay2, not vfs.
+      docker run -d --name "$container" --hostname "$name" --label "$label" \
+        --network "$network" --ip "$address" \
+        -v "$container-docker:/var/lib/docker" \
+        "${systemd_flags[@]}" "$image" /lib/systemd/systemd >/dev/null ;;
+    *)
+      say "starting stopped $container"
+      docker start "$container" >/dev/null ;;
+  esac
+  if [ "$(docker inspect -f '{{.Config.Image}}' "$container")" != "$image" ]; then
+    say "note: $container runs $(docker inspect -f '{{.Config.Image}}' "$container"), not $image (kept; 'make lab-destroy' to rebuild)"
+  fi
+}
+
+wait_booted() {
+  local container=$1 s
+  for _ in $(seq 60); do
+    s=$(docker exec "$container" systemctl is-system-running 2>/dev/null || true)
+    case $s in
+      running|degraded) return 0 ;;
+    esac
+    sleep 1
+  done
+  say "$container: systemd did not finish booting (state: ${s:-unknown})"
+  docker exec "$container" systemctl --failed --no-legend >&2 || true
+  exit 1
+}
+
+up() {
+  docker image inspect "$image" >/dev/null 2>&1 || { say "image $image is missing: run 'make lab-image'"; exit 1; }
+  take_lock
+  mkdir -p "$state"
+  mapfile -t hosts < <(lab_hosts)
+  ensure_network
+  local name container address
+  for h in "${hosts[@]}"; do read -r name container address <<<"$h"; ensure_host "$name" "$container" "$address"; done
+  for h in "${hosts[@]}"; do read -r name container address <<<"$h"; wait_booted "$container"; done
+  say "running playbooks/site.yml on ${#hosts[@]} hosts (log: $state/site.log)"
+  ansible-playbook -i "$inventory" playbooks/site.yml "$@" 2>&1 | tee "$state/site.log"
+}
+
+destroy() {
+  take_lock
+  local containers
+  containers=$(docker ps -aq --filter "label=$label")
+  if [ -n "$containers" ]; then
+    say "removing containers: $(docker inspect -f '{{.Name}}' $containers | tr -d / | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    docker rm -f $containers >/dev/null
+  fi
+  local vols
+  vols=$(docker volume ls -q --filter "label=$label")
+  if [ -n "$vols" ]; then
+    say "removing volumes: $(echo $vols)"
+    # shellcheck disable=SC2086
+    docker volume rm $vols >/dev/null
+  fi
+  if docker network inspect "$network" >/dev/null 2>&1; then
+    say "removing docker network $network"
+    docker network rm "$network" >/dev/null
+  fi
+  rm -rf "$state"
+  say "lab removed"
+}
+
+case ${1:-} in
+  up) shift; up "$@" ;;
+  destroy) destroy ;;
+  *) echo "usage: $0 up [ansible-playbook args] | destroy" >&2; exit 2 ;;
+esac
