@@ -9,6 +9,7 @@ Synchronous (requests); replication runs it in worker threads, the aiohttp serve
 from __future__ import annotations
 
 import hashlib
+import http.cookiejar
 import os
 import re
 import tempfile
@@ -115,6 +116,8 @@ class RegistryClient:
         self.token_provider = token_provider
         self.session = requests.Session()
         self.session.trust_env = False  # never route test traffic through a proxy
+        # no cookie jar: a Harbor `sid` cookie replayed on a write triggers its CSRF check
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         adapter = _FaultAdapter(pool_maxsize=8)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
