@@ -54,6 +54,10 @@ class OCIError(Exception):
         self.status = status
 
 
+class TransferCancelled(OCIError):
+    pass
+
+
 def host_port(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -130,6 +134,7 @@ class RegistryClient:
                 fh.write(ca_pem)
             self.session.verify = self._ca_file
         self.throttle = _Throttle(speed_kbps)
+        self.cancel_check = None  # callable -> True when the transfer must stop (execution stopped)
         self._tokens = {}
         self._basic = False
         self._lock = threading.Lock()
@@ -329,9 +334,14 @@ class RegistryClient:
         self.request("PUT", f"{location}{sep}digest={digest}", scopes=scopes, data=body, headers=hdrs)
 
     def throttled(self, resp):
+        next_check = time.monotonic() + 0.5
         try:
             for piece in resp.iter_content(CHUNK if not self.throttle.limit() else 16 * 1024):
                 self.throttle.account(len(piece))
+                if self.cancel_check and time.monotonic() >= next_check:
+                    next_check = time.monotonic() + 0.5
+                    if self.cancel_check():
+                        raise TransferCancelled("transfer stopped")
                 yield piece
         finally:
             resp.close()

@@ -175,6 +175,7 @@ class ReplicationEngine:
             lines.append(f"{stamp} [INFO] {msg}")
 
         status = "Succeed"
+        dst.cancel_check = lambda: self._stop_requested(exec_id)
         try:
             if res.get("error"):
                 raise RuntimeError(res["error"])
@@ -182,14 +183,17 @@ class ReplicationEngine:
                 self._delete(res, dst_repo, dst, log)
             else:
                 self._copy(res, dst_repo, src, dst, dst_reg, policy, log)
-        except StopRequested:
+        except (StopRequested, oci_client.TransferCancelled):
             status = "Stopped"
             lines.append("stopped by request")
         except Exception as exc:
-            status = "Failed"
+            # a stop can surface as any transport error from inside an upload
+            status = "Stopped" if self._stop_requested(exec_id) else "Failed"
             stamp = _now().strftime("%Y-%m-%dT%H:%M:%SZ")
             lines.append(f"{stamp} [ERROR] {exc}")
             LOG.warning("replication task %s failed: %s", task_id, exc)
+        finally:
+            dst.cancel_check = None
         self.store.finish_task(task_id, status, "\n".join(lines) + "\n")
         return status != "Stopped"
 
