@@ -164,6 +164,10 @@ def project_json(sim, project, principal, detail=True) -> dict:
 def _visible(sim, principal, projects):
     if principal is not None and principal.sysadmin:
         return projects
+    if principal is not None and principal.is_robot:
+        # Harbor lists the projects named in a robot's permissions (all for "*") plus public ones
+        names = {perm.get("namespace") for perm in principal.permissions if perm.get("kind") == "project"}
+        return [p for p in projects if p["public"] or "*" in names or p["name"] in names]
     return [p for p in projects if p["public"] or can(sim, principal, p, "project", "read")]
 
 

@@ -1,0 +1,115 @@
+"""Labels (§2.11), GC / purge-audit schedules (§2.14, §8 item 16), statistics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import error_of, make_user, unique
+
+
+def test_labels_global(admin):
+    name = unique("lbl")
+    resp = admin.post("/labels", json={"name": name, "scope": "g", "color": "#FF0000", "description": "d"})
+    assert resp.status_code == 201 and resp.headers["Location"].startswith("/api/v2.0/labels/")
+    lid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    label = admin.get(f"/labels/{lid}").json()
+    assert label["name"] == name and label["scope"] == "g" and label["color"] == "#FF0000"
+    assert "project_id" not in label
+    dup = admin.post("/labels", json={"name": name, "scope": "g"})
+    assert dup.status_code == 409 and error_of(dup) == ("CONFLICT", f"label {name} already exists")
+    assert admin.put(f"/labels/{lid}", json={"name": name, "description": "new", "color": "#00FF00"}).status_code == 200
+    assert admin.get(f"/labels/{lid}").json()["description"] == "new"
+    assert [x["id"] for x in admin.get("/labels", params={"scope": "g", "q": f"name={name}"}).json()] == [lid]
+    assert admin.delete(f"/labels/{lid}").status_code == 200
+    assert admin.get(f"/labels/{lid}").status_code == 404
+
+
+def test_labels_scope_rules(admin):
+    resp = admin.get("/labels")
+    assert resp.status_code == 400 and error_of(resp)[1] == "invalid scope: "
+    resp = admin.get("/labels", params={"scope": "p"})
+    assert resp.status_code == 400 and error_of(resp)[1] == "must with project ID when to query project labels"
+    _, user = make_user(admin)
+    assert user.post("/labels", json={"name": unique("l"), "scope": "g"}).status_code == 403
+    project = unique("lp")
+    admin.post("/projects", json={"project_name": project})
+    pid = admin.get(f"/projects/{project}").json()["project_id"]
+    assert admin.post("/labels", json={"name": "same", "scope": "p", "project_id": pid}).status_code == 201
+    assert admin.post("/labels", json={"name": "same", "scope": "g"}).status_code in (201, 409)
+    labels = admin.get("/labels", params={"scope": "p", "project_id": pid}).json()
+    assert [x["name"] for x in labels] == ["same"] and labels[0]["project_id"] == pid
+
+
+@pytest.mark.parametrize("vendor", ["gc", "purgeaudit"])
+def test_schedule_empty_body_when_unset_then_roundtrip(admin, vendor):
+    resp = admin.get(f"/system/{vendor}/schedule")
+    assert resp.status_code == 200 and resp.text == ""
+    params = ({"delete_untagged": True, "dry_run": False, "workers": 2} if vendor == "gc" else
+              {"audit_retention_hour": 168, "include_event_types": "create_artifact", "dry_run": False})
+    resp = admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "Custom", "cron": "0 0 2 * * *"},
+                                                         "parameters": params})
+    assert resp.status_code == 200 and resp.text == ""
+    got = admin.get(f"/system/{vendor}/schedule").json()
+    assert got["schedule"]["type"] == "Custom" and got["schedule"]["cron"] == "0 0 2 * * *"
+    assert got["schedule"]["next_scheduled_time"].endswith("02:00:00.000Z")
+    assert json.loads(got["job_parameters"]) == params and got["job_kind"] == "0 0 2 * * *"
+    assert "job_name" not in got
+    # None deletes
+    assert admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}}).status_code == 200
+    assert admin.get(f"/system/{vendor}/schedule").text == ""
+    # POST non-Manual: Location ends in /0
+    resp = admin.post(f"/system/{vendor}/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
+                                                          "parameters": params})
+    assert resp.status_code == 201 and resp.headers["Location"] == f"/api/v2.0/system/{vendor}/0"
+    admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}})
+
+
+@pytest.mark.parametrize("cron", ["0 0 * * *", "5 0 2 * * *", "0 0 25 * * *", ""])
+def test_gc_cron_validation(admin, cron):
+    resp = admin.put("/system/gc/schedule", json={"schedule": {"type": "Custom", "cron": cron}})
+    assert resp.status_code == 400
+    assert error_of(resp)[1] == f"invalid cron string for scheduled gc: {cron}"
+
+
+def test_gc_manual_run_and_workers(admin):
+    resp = admin.post("/system/gc/schedule", json={"schedule": {"type": "Manual"},
+                                                   "parameters": {"delete_untagged": True}})
+    assert resp.status_code == 201
+    gc_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert gc_id > 0 and resp.headers["Location"] == f"/api/v2.0/system/gc/{gc_id}"
+    assert admin.get(f"/system/gc/{gc_id}").json()["id"] == gc_id
+    assert gc_id in [h["id"] for h in admin.get("/system/gc").json()]
+    assert admin.get("/system/gc/schedule").text == ""  # Manual does not create a schedule
+    bad = admin.put("/system/gc/schedule", json={"schedule": {"type": "Custom", "cron": "0 0 1 * * *"},
+                                                 "parameters": {"workers": 11}})
+    assert bad.status_code == 400
+
+
+def test_purge_requires_retention_hour(admin):
+    resp = admin.put("/system/purgeaudit/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
+                                                          "parameters": {"include_event_types": "x"}})
+    assert resp.status_code == 422
+    resp = admin.put("/system/purgeaudit/schedule", json={
+        "schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
+        "parameters": {"audit_retention_hour": 240001, "include_event_types": "x"}})
+    assert resp.status_code == 400
+
+
+def test_unknown_schedule_type_is_noop(admin):
+    assert admin.put("/system/gc/schedule", json={"schedule": {"type": "Schedule", "cron": "0 0 1 * * *"}}
+                     ).status_code == 200
+    assert admin.get("/system/gc/schedule").text == ""
+
+
+def test_statistics(admin, anon):
+    before = admin.get("/statistics").json()
+    assert set(before) == {"private_project_count", "private_repo_count", "public_project_count",
+                           "public_repo_count", "total_project_count", "total_repo_count",
+                           "total_storage_consumption"}
+    admin.post("/projects", json={"project_name": unique("stat")})
+    after = admin.get("/statistics").json()
+    assert after["private_project_count"] == before["private_project_count"] + 1
+    assert after["total_project_count"] == before["total_project_count"] + 1
+    assert anon.get("/statistics").status_code == 401
