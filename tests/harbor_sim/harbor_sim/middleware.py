@@ -52,7 +52,13 @@ async def harbor_middleware(request, handler):
             raise HarborError(403, reason)
         creds = auth.basic_credentials(request.headers.get("Authorization", ""))
         if creds:
-            request[auth.PRINCIPAL_KEY] = await sim.blocking(auth.authenticate, sim, *creds)
+            try:
+                principal = await sim.blocking(auth.authenticate, sim, *creds)
+            except DatabaseError as exc:
+                # Harbor's basic-auth generator logs a failed login and goes on as anonymous
+                LOG.error("login of %s failed: %s", creds[0], exc)
+                principal = None
+            request[auth.PRINCIPAL_KEY] = principal
         response = await handler(request)
     except HarborError as exc:
         response = error_response(exc.status, exc.code, exc.message)
