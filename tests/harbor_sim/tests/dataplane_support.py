@@ -170,6 +170,37 @@ def make_oci_layout(path, size_bytes=128 * 1024, tag="v1"):
     return manifest_digest
 
 
+def make_oci_index_layout(path, tag="v1", platforms=("amd64", "arm64"), size_bytes=64 * 1024):
+    """An OCI layout whose `tag` is an image index of one random image per platform."""
+    import hashlib
+
+    children = []
+    for arch in platforms:
+        sub = os.path.join(path, "_" + arch)
+        make_oci_layout(sub, size_bytes, tag="x")
+        with open(os.path.join(sub, "index.json")) as fh:
+            desc = json.load(fh)["manifests"][0]
+        blobs = os.path.join(path, "blobs", "sha256")
+        os.makedirs(blobs, exist_ok=True)
+        for name in os.listdir(os.path.join(sub, "blobs", "sha256")):
+            shutil.copy(os.path.join(sub, "blobs", "sha256", name), os.path.join(blobs, name))
+        shutil.rmtree(sub)
+        children.append({"mediaType": desc["mediaType"], "digest": desc["digest"], "size": desc["size"],
+                         "platform": {"architecture": arch, "os": "linux"}})
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": children}).encode()
+    digest = hashlib.sha256(index).hexdigest()
+    with open(os.path.join(path, "blobs", "sha256", digest), "wb") as fh:
+        fh.write(index)
+    with open(os.path.join(path, "oci-layout"), "w") as fh:
+        json.dump({"imageLayoutVersion": "1.0.0"}, fh)
+    with open(os.path.join(path, "index.json"), "w") as fh:
+        json.dump({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:" + digest,
+            "size": len(index), "annotations": {"org.opencontainers.image.ref.name": tag}}]}, fh)
+    return "sha256:" + digest, [c["digest"] for c in children]
+
+
 def artifacts(sim, project, repo, auth=ADMIN):
     resp = api(sim, "GET", f"/projects/{project}/repositories/{repo.replace('/', '%252F')}/artifacts",
                auth=auth)

@@ -52,6 +52,17 @@ def test_token_scopes_follow_project_roles(sim):
     assert bad.status_code == 401
 
 
+def test_robot_token_follows_its_permissions(sim):
+    resp = api(sim, "POST", "/robots", expect=201, json={
+        "name": "puller", "level": "project", "duration": -1, "permissions": [{
+            "kind": "project", "namespace": "team",
+            "access": [{"resource": "repository", "action": "pull"}]}]})
+    robot = (resp.json()["name"], resp.json()["secret"])
+    scope = "repository:team/app:pull,push"
+    assert _token_access(sim, scope, robot)[0]["actions"] == ["pull"]
+    assert _token_access(sim, "repository:other/app:pull", robot)[0]["actions"] == []
+
+
 def test_v2_challenges_with_harbor_realm(sim):
     resp = requests.get(sim.url + "/v2/", timeout=10)
     assert resp.status_code == 401

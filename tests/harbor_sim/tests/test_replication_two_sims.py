@@ -164,7 +164,8 @@ def test_disabled_policy_cannot_be_started(sims, policy):
 def _b_digest(b, repo, tag):
     from dataplane_support import skopeo_inspect_digest
 
-    return skopeo_inspect_digest(f"{b.url.split('://')[1]}/{repo}:{tag}", ADMIN)
+    sep = "@" if tag.startswith("sha256:") else ":"
+    return skopeo_inspect_digest(f"{b.url.split('://')[1]}/{repo}{sep}{tag}", ADMIN)
 
 
 def test_manual_policy_namespace_and_override(sims, policy, docker):
@@ -235,3 +236,41 @@ def test_slow_transfer_can_be_stopped(sims, policy, docker):
         assert not _on_b(b, "v1", "slow")
     finally:
         set_faults(a, {"blocked_hosts": [], "transfer_kbps": 0})
+
+
+def test_pull_mode_copies_an_image_index_by_chunks(sims, tmp_path):
+    """B pulls from A (src = A's endpoint, dest = local): index + both children, chunked upload."""
+    from dataplane_support import make_oci_index_layout, skopeo
+
+    a, b = sims
+    layout = tmp_path / "index"
+    index_digest, child_digests = make_oci_index_layout(str(layout))
+    a_host = a.url.split("://")[1]
+    skopeo("copy", "--all", "--dest-tls-verify=false", "--dest-creds", f"{ADMIN[0]}:{ADMIN[1]}",
+           f"oci:{layout}:v1", f"docker://{a_host}/library/multi:v1")
+    arts = wait_for(lambda: [x for x in artifacts_of(a, "multi") if x["digest"] == index_digest]
+                    and artifacts_of(a, "multi"), 15, what="library/multi:v1 index on A")
+    assert [x["digest"] for x in arts] == [index_digest]  # children hidden behind the index
+    assert sorted(r["child_digest"] for r in arts[0]["references"]) == sorted(child_digests)
+    reg = api(b, "POST", "/registries", expect=201, json={
+        "name": "sim-a", "type": "harbor", "url": a.url, "insecure": True,
+        "credential": {"type": "basic", "access_key": ADMIN[0], "access_secret": ADMIN[1]}})
+    reg_id = int(reg.headers["Location"].rsplit("/", 1)[1])
+    pid = int(api(b, "POST", "/replication/policies", expect=201, json={
+        "name": "pull-from-a", "src_registry": {"id": reg_id}, "dest_registry": {"id": 0},
+        "trigger": {"type": "manual"}, "enabled": True, "copy_by_chunk": True,
+        "filters": [{"type": "name", "value": "library/multi"}]}).headers["Location"].rsplit("/", 1)[1])
+    loc = api(b, "POST", "/replication/executions", expect=201, json={"policy_id": pid}).headers["Location"]
+    final = wait_execution_final(b, int(loc.rsplit("/", 1)[1]))
+    assert final["status"] == "Succeed" and final["total"] == 1, final
+    assert _b_digest(b, "library/multi", "v1") == index_digest
+    for child in child_digests:
+        assert _b_digest(b, "library/multi", child) == child
+    b_arts = wait_for(lambda: [x for x in artifacts_of(b, "multi") if x["digest"] == index_digest]
+                      and artifacts_of(b, "multi"), 15, what="library/multi:v1 index on B")
+    assert [x["digest"] for x in b_arts] == [index_digest]
+
+
+def artifacts_of(sim, repo):
+    resp = api(sim, "GET", f"/projects/library/repositories/{repo}/artifacts")
+    return resp.json() if resp.status_code == 200 else []
