@@ -86,6 +86,50 @@ def test_redis_queue_shared_by_two_sims_runs_each_job_once(redis_url):
         b.stop()
 
 
+@pytest.fixture
+def sentinel_url(redis_url, tmp_path):
+    """A redis-server in sentinel mode watching the redis_url master (Harbor's redis+sentinel)."""
+    master_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+                    f"sentinel monitor mymaster 127.0.0.1 {master_port} 1\n")
+    proc = subprocess.Popen(["redis-server", str(conf), "--sentinel"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: _connects(port))
+        yield f"redis+sentinel://127.0.0.1:{port}/mymaster/4"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _connects(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_redis_sentinel_url_reaches_the_master(sentinel_url, redis_url):
+    q = jobqueue.make_queue(sentinel_url)
+    seen, lock = [], threading.Lock()
+    q.start(_collect("s", seen, lock), workers=1)
+    try:
+        q.submit({"n": 1})
+        assert _wait_for(lambda: seen == [("s", 1)])
+        assert q.acquire_once("k") and not q.acquire_once("k")
+        # it is the master's db 4 that holds the lock
+        import redis as redis_lib
+        master = redis_lib.Redis.from_url(redis_url.rsplit("/", 1)[0] + "/4")
+        assert master.exists(jobqueue.LOCK_PREFIX + "k") == 1
+    finally:
+        q.stop()
+
+
 def test_bad_redis_url_scheme_is_rejected():
     with pytest.raises(ValueError, match="--redis-url"):
         jobqueue.make_queue("http://127.0.0.1:1")
