@@ -2,6 +2,9 @@
 
 import calendar
 import datetime
+import shutil
+
+import pytest
 
 from harbor_sim.jobqueue import InProcessQueue
 from harbor_sim.replication.engine import ReplicationEngine
@@ -50,6 +53,22 @@ def test_scheduler_fires_matching_enabled_policies_once_per_tick():
     assert jobs == [{"kind": "replication", "execution_id": 1, "policy_id": 1, "resources": None}]
     engine._fire(_ts(2026, 11, 23, 3, 0, 0))
     assert store.created[-1] == (3, "scheduled")
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
+def test_two_sims_on_one_redis_fire_a_schedule_once(tmp_path):
+    from dataplane_support import RedisServer
+    from harbor_sim.jobqueue import RedisQueue
+
+    with RedisServer(tmp_path) as redis:
+        store = FakeStore()
+        host = FakeHost([_policy(7, "0 0 * * * *")])
+        sims = [ReplicationEngine(store, host, RedisQueue(redis.url)) for _ in range(2)]
+        for second in (_ts(2026, 11, 23, 11, 0, 0), _ts(2026, 11, 23, 12, 0, 0)):
+            for engine in sims:
+                engine._fire(second)
+        assert store.created == [(7, "scheduled"), (7, "scheduled")]  # one per tick, not per sim
+        assert sims[0].queue.redis.llen("harbor_sim:jobs") == 2
 
 
 def test_event_trigger_selection():
