@@ -22,6 +22,10 @@ def test_labels_global(admin):
     assert admin.put(f"/labels/{lid}", json={"name": name, "description": "new", "color": "#00FF00"}).status_code == 200
     assert admin.get(f"/labels/{lid}").json()["description"] == "new"
     assert [x["id"] for x in admin.get("/labels", params={"scope": "g", "q": f"name={name}"}).json()] == [lid]
+    anon = admin.as_user(None, None)
+    anon.auth = None
+    assert anon.get(f"/labels/{lid}").status_code == 200  # global labels are readable by anyone
+    assert anon.put(f"/labels/{lid}", json={"name": name}).status_code == 401
     assert admin.delete(f"/labels/{lid}").status_code == 200
     assert admin.get(f"/labels/{lid}").status_code == 404
 

@@ -59,6 +59,10 @@ def test_system_robot_and_duplicate(admin, project):
     _project_robot(admin, project[0], name="lister")
     listed = admin.get("/robots", params={"q": f"Level=project,ProjectID={project[1]}"}).json()
     assert f"robot${project[0]}+lister" in [r["name"] for r in listed]
+    by_name = admin.get("/robots", params={"q": f"name={name}"}).json()
+    assert [r["name"] for r in by_name] == [f"robot${name}"]
+    with_prefix = admin.get("/robots", params={"q": f"name=robot${name}"}).json()
+    assert [r["name"] for r in with_prefix] == [f"robot${name}"]
     # system robot with registry:list can list registries, not create users
     robot = admin.as_user(created["name"], created["secret"])
     assert robot.get("/registries").status_code == 200

@@ -146,6 +146,10 @@ async def list_robots(request):
         require_system_admin(request, "robot", "list")
         if not any(c.key == "level" for c in conds):
             conds = conds + [Cond("level", "exact", "system")]
+    prefix = sim.config.get("robot_name_prefix")
+    # names may be given with or without the prefix; stored names have none
+    conds = [Cond(c.key, c.kind, c.value[len(prefix):]) if c.key == "name" and isinstance(c.value, str)
+             and c.value.startswith(prefix) else c for c in conds]
     rows = sim.db.query("SELECT * FROM core_robot ORDER BY id")
     fields = {k: (lambda r, k=k: r[k]) for k in ("id", "level", "project_id", "description", "duration",
                                                    "expires_at", "creation_time", "update_time")}
