@@ -110,19 +110,16 @@ up() {
 
 destroy() {
   take_lock
-  local containers
-  containers=$(docker ps -aq --filter "label=$label")
-  if [ -n "$containers" ]; then
-    say "removing containers: $(docker inspect -f '{{.Name}}' $containers | tr -d / | tr '\n' ' ')"
-    # shellcheck disable=SC2086
-    docker rm -f $containers >/dev/null
+  local containers vols
+  mapfile -t containers < <(docker ps -aq --filter "label=$label")
+  if [ ${#containers[@]} -gt 0 ]; then
+    say "removing containers: $(docker inspect -f '{{.Name}}' "${containers[@]}" | tr -d / | tr '\n' ' ')"
+    docker rm -f "${containers[@]}" >/dev/null
   fi
-  local vols
-  vols=$(docker volume ls -q --filter "label=$label")
-  if [ -n "$vols" ]; then
-    say "removing volumes: $(echo $vols)"
-    # shellcheck disable=SC2086
-    docker volume rm $vols >/dev/null
+  mapfile -t vols < <(docker volume ls -q --filter "label=$label")
+  if [ ${#vols[@]} -gt 0 ]; then
+    say "removing volumes: ${vols[*]}"
+    docker volume rm "${vols[@]}" >/dev/null
   fi
   if docker network inspect "$network" >/dev/null 2>&1; then
     say "removing docker network $network"

@@ -2,7 +2,7 @@
 # Unit tier: pytest over tests/unit and harbor-sim's own suite.
 # pytest exits 5 when it collected nothing; an empty tier is reported, never passed off as green.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Sanity tier: ansible-test needs the collection at ansible_collections/<ns>/<name>, as a real
-# directory. Copy what the built collection would contain (galaxy.yml build_ignore) and run there.
+# Sanity tier: ansible-test needs the collection at ansible_collections/<ns>/<name> as a real
+# directory. Copy exactly what the built collection contains (galaxy.yml build_ignore) and run
+# there. Then check the collection builds, installs and documents itself (scripts/check-build.sh).
+#
+# --venv: each sanity test runs in its own virtualenv made by ansible-test from PyPI (cached under
+# ~/.ansible/test/venv, so only the first run pays for it) and nothing is pinned into the
+# project's .venv (--requirements would install ansible-test's pins there, over ansible-lint's).
+# Galaxy is not needed by either.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=${1:-build/sanity}
@@ -13,6 +19,13 @@ for p in yaml.safe_load(open("galaxy.yml"))["build_ignore"]:
     print(p)
 PY
 ) ./ "$root/"
-cd "$root"
-git init -q . && git add -A >/dev/null   # ansible-test lists files through git when it is a repo
-ansible-test sanity --python 3.11 --requirements --color no "${@:2}"
+(
+  cd "$root"
+  # ansible-test lists the files through git (tracked + untracked): its own output and the
+  # delegation venv it creates under tests/output must not count as content.
+  git init -q .
+  printf '/tests/output/\n__pycache__/\n*.pyc\n' > .git/info/exclude
+  git add -A >/dev/null
+  ansible-test sanity --venv --python "${SANITY_PYTHON:-3.11}" --color no "${@:2}"
+)
+bash scripts/check-build.sh
