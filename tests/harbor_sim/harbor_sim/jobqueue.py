@@ -48,8 +48,12 @@ class _Base:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake(len(self._threads))
         for t in self._threads:
             t.join(timeout=5)
+
+    def _wake(self, count) -> None:
+        """Unblock idle workers so shutdown does not wait for a poll timeout."""
 
 
 class InProcessQueue(_Base):
@@ -67,6 +71,10 @@ class InProcessQueue(_Base):
             return self._q.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def _wake(self, count) -> None:
+        for _ in range(count):
+            self._q.put(None)
 
     def acquire_once(self, key: str, ttl: int = 60) -> bool:
         now = time.monotonic()
@@ -114,7 +122,8 @@ class RedisQueue(_Base):
         self.redis.rpush(QUEUE_KEY, json.dumps(job))
 
     def _pop(self, timeout):
-        item = self.redis.blpop([QUEUE_KEY], timeout=max(1, int(timeout)))
+        # short poll: a worker notices shutdown quickly (a wake item could go to another sim)
+        item = self.redis.blpop([QUEUE_KEY], timeout=0.5)
         if not item:
             return None
         return json.loads(item[1])
