@@ -6,7 +6,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote, unquote_plus, urlencode
 
 from aiohttp import web
 
@@ -50,47 +50,55 @@ def _snake(key: str) -> str:
     return key.lower()
 
 
-def _scalar(text: str):
-    if text.startswith("\\"):
-        return text[1:]
-    try:
-        return int(text)
-    except ValueError:
-        pass
+def _value(text: str):
+    """parseValue: time, then integer, else string without surrounding quotes."""
+    text = text.strip()
     try:
         return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
     except ValueError:
         pass
-    return text.strip("\"'")
+    try:
+        return int(text)
+    except ValueError:
+        return text.strip("\"'")
+
+
+def _pattern(key: str, value: str) -> Cond:
+    bad = bad_request(f"invalid query string value: {value}")
+    head = value[0]
+    if head == "~":
+        if len(value) < 2:
+            raise bad
+        return Cond(key, "fuzzy", value[1:])
+    if head == "[":
+        if value[-1] != "]" or value.count("~") != 1:
+            raise bad
+        lo, hi = (part.strip() for part in value[1:-1].split("~", 1))
+        if not lo and not hi:
+            raise bad
+        return Cond(key, "range", (_value(lo) if lo else None, _value(hi) if hi else None))
+    if head in "{(":
+        if value[-1] != ("}" if head == "{" else ")"):
+            raise bad
+        items = [_value(v) for v in value[1:-1].split(" ")]
+        items = [v for v in items if not (isinstance(v, str) and v == "")]
+        return Cond(key, "or" if head == "{" else "and", items)
+    return Cond(key, "exact", value[1:] if head == "\\" else value)
 
 
 def parse_q(request) -> list:
+    """src/lib/q/builder.go: the (already decoded) q is unescaped once more with Go's
+    url.QueryUnescape, in which '+' becomes a space (a literal '+' must be sent as %252B)."""
     raw = request.query.get("q")
     if raw is None or raw == "":
         return []
-    text = unquote(raw)
+    text = unquote_plus(raw)
     conds = []
     for item in text.split(","):
         key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise bad_request(Q_SYNTAX)
-        key = _snake(key)
-        if value.startswith("~"):
-            if len(value) == 1:
-                raise bad_request(Q_SYNTAX)
-            conds.append(Cond(key, "fuzzy", value[1:]))
-        elif value.startswith("[") and value.endswith("]"):
-            lo, sep, hi = value[1:-1].partition("~")
-            if not sep:
-                raise bad_request(f"invalid range query, the format must be [min~max]: {value}")
-            conds.append(Cond(key, "range", (_scalar(lo) if lo else None, _scalar(hi) if hi else None)))
-        elif value.startswith("{") and value.endswith("}"):
-            conds.append(Cond(key, "or", [_scalar(v) for v in value[1:-1].split()]))
-        elif value.startswith("(") and value.endswith(")"):
-            conds.append(Cond(key, "and", [_scalar(v) for v in value[1:-1].split()]))
-        else:
-            conds.append(Cond(key, "exact", _scalar(value)))
+        conds.append(_pattern(_snake(key), value))
     return conds
 
 
@@ -103,7 +111,7 @@ def _norm(value):
 
 
 def _cmp_value(field_value, wanted):
-    if isinstance(wanted, int) and not isinstance(field_value, bool):
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and not isinstance(field_value, bool):
         try:
             return int(field_value), wanted
         except (TypeError, ValueError):
@@ -114,15 +122,15 @@ def _cmp_value(field_value, wanted):
 
 
 def _match(field_value, cond: Cond) -> bool:
-    if cond.kind == "fuzzy":
-        return field_value is not None and _norm(cond.value) in _norm(field_value)
+    if cond.kind == "fuzzy":  # beego __icontains
+        return field_value is not None and _norm(cond.value).lower() in _norm(field_value).lower()
     if cond.kind == "exact":
         a, b = _cmp_value(field_value, cond.value)
         return a == b
     if cond.kind == "or":
         return any(_match(field_value, Cond(cond.key, "exact", v)) for v in cond.value)
-    if cond.kind == "and":
-        return all(_match(field_value, Cond(cond.key, "exact", v)) for v in cond.value)
+    if cond.kind == "and":  # left to each DAO in Harbor; the generic ORM ignores it
+        return True
     lo, hi = cond.value
     if lo is not None:
         a, b = _cmp_value(field_value, lo)

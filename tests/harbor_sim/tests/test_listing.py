@@ -36,19 +36,31 @@ def test_page_params_defaults_and_limits():
 def test_parse_q_kinds():
     conds = parse_q(_req("q=name%3Dfoo,name%3D~bar,project_id%3D[1~5],name%3D{a b},name%3D(c d),ProjectID%3D7"))
     assert conds == [Cond("name", "exact", "foo"), Cond("name", "fuzzy", "bar"), Cond("project_id", "range", (1, 5)),
-                     Cond("name", "or", ["a", "b"]), Cond("name", "and", ["c", "d"]), Cond("project_id", "exact", 7)]
+                     Cond("name", "or", ["a", "b"]), Cond("name", "and", ["c", "d"]), Cond("project_id", "exact", "7")]
     assert parse_q(_req("q=creation_time%3D[2020-01-01T00:00:00~]"))[0].value == (
         datetime.datetime(2020, 1, 1), None)
     assert parse_q(_req("q=name%3D%5C~literal"))[0] == Cond("name", "exact", "~literal")
-    assert parse_q(_req("q=name%3D%22quoted%22"))[0] == Cond("name", "exact", "quoted")
+    # exact values are taken verbatim (quotes are trimmed only inside ranges and lists)
+    assert parse_q(_req("q=name%3D%22quoted%22"))[0] == Cond("name", "exact", '"quoted"')
+    assert parse_q(_req("q=name%3D{%22a%22%20%27b%27}"))[0] == Cond("name", "or", ["a", "b"])
+    # q is unescaped a second time (Go's url.QueryUnescape): '+' turns into a space
+    assert parse_q(_req("q=name%3Dteam-a%2Bci"))[0] == Cond("name", "exact", "team-a ci")
+    assert parse_q(_req("q=name%3Dteam-a%252Bci"))[0] == Cond("name", "exact", "team-a+ci")
 
 
-@pytest.mark.parametrize("q", ["name", "=x", "name=", "name=~"])
+@pytest.mark.parametrize("q", ["name", "=x", "name="])
 def test_parse_q_malformed(q):
     with pytest.raises(HarborError) as exc:
         parse_q(make_mocked_request("GET", "/x?q=" + q.replace("=", "%3D")))
     assert exc.value.status == 400
     assert exc.value.message == 'the query string must contain "=" and the key/value cannot be empty'
+
+
+@pytest.mark.parametrize("value", ["~", "[1~2", "[1~2~3]", "[~]", "{a b", "(a b"])
+def test_parse_q_bad_patterns(value):
+    with pytest.raises(HarborError) as exc:
+        parse_q(make_mocked_request("GET", "/x", headers={}).clone(rel_url="/x?q=name%3D" + value.replace("~", "%7E")))
+    assert (exc.value.status, exc.value.message) == (400, f"invalid query string value: {value}")
 
 
 def test_filter_items_semantics():
@@ -57,6 +69,9 @@ def test_filter_items_semantics():
     pick = lambda conds: [i["id"] for i in filter_items(items, conds, fields)]  # noqa: E731
     assert pick([Cond("name", "exact", "alpha")]) == [1]
     assert pick([Cond("name", "fuzzy", "alpha")]) == [1, 3]
+    assert pick([Cond("name", "fuzzy", "ALPHA")]) == [1, 3]  # __icontains
+    assert pick([Cond("id", "exact", "2")]) == [2]
+    assert pick([Cond("name", "and", ["x"])]) == [1, 2, 3]  # and-lists are DAO-specific, ignored here
     assert pick([Cond("id", "range", (2, None))]) == [2, 3]
     assert pick([Cond("name", "or", ["beta", "alpha"])]) == [1, 2]
     assert pick([Cond("unknown_key", "exact", "zzz")]) == [1, 2, 3]  # unknown keys ignored

@@ -59,6 +59,11 @@ def test_system_robot_and_duplicate(admin, project):
     _project_robot(admin, project[0], name="lister")
     listed = admin.get("/robots", params={"q": f"Level=project,ProjectID={project[1]}"}).json()
     assert f"robot${project[0]}+lister" in [r["name"] for r in listed]
+    # like Harbor, a '+' in q must be double-encoded: requests sends %2B, which decodes to a space
+    plus = admin.get("/robots", params={"q": f"Level=project,ProjectID={project[1]},name={project[0]}+lister"})
+    assert plus.json() == []
+    double = admin.get(f"/robots?q=Level%3Dproject,ProjectID%3D{project[1]},name%3D{project[0]}%252Blister")
+    assert [r["name"] for r in double.json()] == [f"robot${project[0]}+lister"]
     by_name = admin.get("/robots", params={"q": f"name={name}"}).json()
     assert [r["name"] for r in by_name] == [f"robot${name}"]
     with_prefix = admin.get("/robots", params={"q": f"name=robot${name}"}).json()
