@@ -124,6 +124,9 @@ class ArtifactStore:
         return self.db.query("SELECT * FROM simdata_repository WHERE project_name = ? ORDER BY id DESC",
                              (project_name,))
 
+    def all_repositories(self):
+        return self.db.query("SELECT * FROM simdata_repository ORDER BY id DESC")
+
     def repo_count(self, project_name):
         rows = self.db.query("SELECT COUNT(*) AS n FROM simdata_repository WHERE project_name = ?",
                              (project_name,))

@@ -98,6 +98,18 @@ def test_skopeo_push_pull_and_anonymous_public_pull(sim, tmp_path):
     assert tags == ["v1"]
 
 
+def test_all_repositories_follow_visibility(sim):
+    # after the skopeo test: team/tool (private project) and library/tool (public)
+    def names(auth):
+        return sorted(r["name"] for r in api(sim, "GET", "/repositories?page_size=100", auth=auth,
+                                             expect=200).json())
+    assert {"team/tool", "library/tool"} <= set(names(ADMIN))
+    assert "team/tool" in names(GUEST)
+    assert "library/tool" in names(None) and "team/tool" not in names(None)
+    one = api(sim, "GET", "/repositories?q=name%3Dteam%2Ftool", expect=200).json()
+    assert [r["name"] for r in one] == ["team/tool"] and one[0]["artifact_count"] == 1
+
+
 @pytest.mark.skipif(not docker_available(), reason="no docker daemon on this machine")
 def test_docker_push_appears_in_artifacts_api_then_delete(sim, tmp_path):
     docker = DockerClient(tmp_path)

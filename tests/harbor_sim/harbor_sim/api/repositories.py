@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..auth import require_project_access
+from ..auth import can, current_principal, require_project_access
 from ..context import get_sim
 from ..errors import not_found
 from ..listing import filter_items, paginate, parse_q, sort_items
@@ -46,6 +46,26 @@ def repo_json(dp, row, project):
 async def list_repositories(request):
     dp, project = project_for(request, "repository", "list")
     items = [repo_json(dp, r, project) for r in dp.artifacts.repositories(project["name"])]
+    fields = {k: (lambda it, k=k: it.get(k)) for k in ("name", "id", "project_id")}
+    items = filter_items(items, parse_q(request), fields)
+    fields.update({k: (lambda it, k=k: it.get(k)) for k in ("creation_time", "update_time", "pull_count")})
+    items = sort_items(request, items, fields, default="-creation_time")
+    return paginate(request, items)
+
+
+@routes.get("/api/v2.0/repositories")
+async def list_all_repositories(request):
+    """Every repository the caller may list (Harbor's ListAllRepositories)."""
+    sim, dp = dataplane_of(request)
+    principal = current_principal(request)
+    items, projects = [], {}
+    for row in dp.artifacts.all_repositories():
+        name = row["project_name"]
+        if name not in projects:
+            project = dp.host.project(name)
+            projects[name] = project if project and can(sim, principal, project, "repository", "list") else None
+        if projects[name] is not None:
+            items.append(repo_json(dp, row, projects[name]))
     fields = {k: (lambda it, k=k: it.get(k)) for k in ("name", "id", "project_id")}
     items = filter_items(items, parse_q(request), fields)
     fields.update({k: (lambda it, k=k: it.get(k)) for k in ("creation_time", "update_time", "pull_count")})
