@@ -6,6 +6,7 @@ registries, faults, the database) is reached through `host` (see dataplane_host.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import hmac
 import json
@@ -67,6 +68,8 @@ class Dataplane:
                  redis_url=None):
         self.host = host
         self.data_dir = data_dir
+        self._events = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                             thread_name_prefix="harbor-sim-events")
         self.external_url = external_url.rstrip("/")
         self.keys = token.TokenKeys(data_dir)
         self.notify_secret = registry_backend.notification_secret(data_dir)
@@ -109,6 +112,7 @@ class Dataplane:
         self.engine.start_scheduler()
 
     def stop(self):
+        self._events.shutdown(wait=True)
         self.engine.stop()
         self.queue.stop()
         if self.registry_proc:
@@ -267,7 +271,9 @@ class Dataplane:
             return web.json_response({"errors": [{"code": "BAD_REQUEST", "message": "invalid events"}]},
                                      status=400)
         events = envelope.get("events") or []
-        await self._blocking(self.process_events, events)
+        # answer at once: a slow answer makes the registry's sink time out and resend the batch
+        # (duplicate events); one thread keeps the events in the order the registry sent them
+        asyncio.get_running_loop().run_in_executor(self._events, self.process_events, events)
         return web.Response(status=200)
 
     def process_events(self, events):
