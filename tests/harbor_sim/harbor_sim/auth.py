@@ -111,11 +111,12 @@ def _role_rank(role):
 
 
 def can(sim, principal, project: dict | None, resource: str, action: str) -> bool:
-    """Project-scoped permission (project None = it does not exist: only a sysadmin passes)."""
-    if principal is not None and principal.sysadmin:
-        return True
+    """Project-scoped permission. A project that does not exist grants nothing, not even to a
+    sysadmin (HasProjectPermission fails to resolve it)."""
     if project is None:
         return False
+    if principal is not None and principal.sysadmin:
+        return True
     if project.get("public") and (resource, action) in rbac.PUBLIC_POLICIES:
         return True
     if principal is None:

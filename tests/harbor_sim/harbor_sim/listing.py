@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from dataclasses import dataclass
-from urllib.parse import unquote, unquote_plus, urlencode
+from dataclasses import dataclass, field
+from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
@@ -43,6 +43,7 @@ class Cond:
     key: str
     kind: str      # exact | fuzzy | range | or | and
     value: object  # scalar, (min, max) or list
+    raw_key: str = field(default="", compare=False)  # the key as sent (Harbor matches some verbatim)
 
 
 def _snake(key: str) -> str:
@@ -98,7 +99,9 @@ def parse_q(request) -> list:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise bad_request(Q_SYNTAX)
-        conds.append(_pattern(_snake(key), value))
+        cond = _pattern(_snake(key), value)
+        cond.raw_key = key
+        conds.append(cond)
     return conds
 
 
@@ -176,10 +179,10 @@ def link_header(request, page, size, total) -> str:
         query = {k: v for k, v in request.query.items()}
         query["page"] = str(p)
         query["page_size"] = str(size)
-        encoded = urlencode(sorted(query.items()))
-        return f"<{request.path}?{unquote(encoded)}>"
+        encoded = urlencode(sorted(query.items()))  # Go's url.Values.Encode sorts keys
+        return f"<{request.path}?{unquote_plus(encoded)}>"  # then url.QueryUnescape
 
-    if page > 1:
+    if page > 1 and (page - 1) * size < total:
         links.append(url(page - 1) + '; rel="prev"')
     if page * size < total:
         links.append(url(page + 1) + '; rel="next"')

@@ -53,6 +53,11 @@ def test_system_robot_and_duplicate(admin, project):
     assert created["expires_at"] > 0
     dup = admin.post("/robots", json=body)
     assert dup.status_code == 409 and error_of(dup) == ("CONFLICT", f"robot account 0:{name} already exists")
+    # list errors of ListRobot
+    assert error_of(admin.get("/robots", params={"q": "Level=galaxy"}))[1] == "bad request error level input"
+    assert error_of(admin.get("/robots", params={"q": "Level=project"}))[1] == (
+        "must with project ID when to query project robots")
+    assert error_of(admin.get("/robots", params={"q": "Level=project,ProjectID=x"}))[1] == "Project ID must be int type."
     # default list = system robots; project robots need q=Level=project,ProjectID=
     names = [r["name"] for r in admin.get("/robots", params={"page_size": 100}).json()]
     assert f"robot${name}" in names and all("+" not in n for n in names)
@@ -83,11 +88,21 @@ def test_validation(admin, project):
     two = _project_robot(admin, project[0], permissions=[
         {"kind": "project", "namespace": project[0], "access": PULL_PUSH},
         {"kind": "project", "namespace": "library", "access": PULL_PUSH}])
-    assert two.status_code == 400
+    assert two.status_code == 400 and error_of(two)[1] == "bad request permission"
     assert _project_robot(admin, project[0], duration=-5).status_code == 400
     assert admin.post("/robots", json={"name": "x", "level": "galaxy", "permissions": []}).status_code == 400
+    # a project that does not exist is "no permission" (RequireProjectAccess), even for the admin
     missing = _project_robot(admin, "no-such-project")
-    assert missing.status_code == 404
+    assert missing.status_code == 403 and error_of(missing) == ("FORBIDDEN", "forbidden")
+    zero = _project_robot(admin, project[0], duration=0)
+    assert error_of(zero)[1] == ("bad request error duration input: 0, duration must be either -1(Never) or a "
+                                 "positive integer")
+    assert error_of(_project_robot(admin, project[0], permissions=[]))[1] == "bad request empty permission"
+    assert error_of(_project_robot(admin, project[0], permissions=[
+        {"kind": "project", "namespace": project[0], "access": []}]))[1] == "bad request empty access"
+    assert error_of(_project_robot(admin, project[0], permissions=[
+        {"kind": "galaxy", "namespace": project[0], "access": PULL_PUSH}]))[1] == "bad request permission level: galaxy"
+    assert error_of(bad_name)[1] == "robot name is not in lower case or contains illegal characters"
 
 
 def test_patch_sets_known_secret_for_every_node(admin, project):
@@ -98,7 +113,9 @@ def test_patch_sets_known_secret_for_every_node(admin, project):
     assert robot.get("/users/current").status_code == 412  # authenticated robot
     assert admin.as_user(created["name"], created["secret"]).get("/users/current").status_code == 401
     weak = admin.patch(f"/robots/{created['id']}", json={"secret": "weak"})
-    assert weak.status_code == 400
+    assert weak.status_code == 400 and error_of(weak)[1] == (
+        "the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase "
+        "letter and 1 number")
     fresh = admin.patch(f"/robots/{created['id']}", json={})
     assert fresh.status_code == 200 and fresh.json()["secret"]
     assert admin.as_user(created["name"], fresh.json()["secret"]).get("/users/current").status_code == 412
@@ -116,6 +133,11 @@ def test_put_updates_but_not_name_or_level(admin, project):
     resp = admin.put(f"/robots/{created['id']}", json=renamed)
     assert resp.status_code == 400 and error_of(resp)[1] == "cannot update the level or name of robot"
     assert admin.put(f"/robots/{created['id']}", json=dict(robot, level="system")).status_code == 400
+    # duration omitted (null) keeps the stored one; expires_at follows the creation time
+    keep = dict(robot, duration=None)
+    assert admin.put(f"/robots/{created['id']}", json=keep).status_code == 200
+    got = admin.get(f"/robots/{created['id']}").json()
+    assert got["duration"] == 10 and got["expires_at"] > 0
 
 
 def test_project_admin_manages_project_robots_developer_cannot(admin, project):
@@ -126,7 +148,10 @@ def test_project_admin_manages_project_robots_developer_cannot(admin, project):
     _, owner = make_user(admin)
     admin.post(f"/projects/{project[0]}/members", json={"role_id": 1, "member_user": {"username": owner.auth[0]}})
     assert _project_robot(owner, project[0]).status_code == 201
-    assert owner.post("/robots", json={"name": unique("s"), "level": "system", "permissions": []}).status_code == 403
+    system_body = {"name": unique("s"), "level": "system", "duration": -1, "permissions": [
+        {"kind": "system", "namespace": "/", "access": [{"resource": "registry", "action": "list"}]}]}
+    resp = owner.post("/robots", json=system_body)
+    assert resp.status_code == 403 and error_of(resp)[1] == owner.auth[0]
 
 
 def test_robot_rbac_on_projects(admin, project):

@@ -56,9 +56,10 @@ def project_from_request(request, resource="project", action="read", param="proj
     ref = request.match_info[param]
     by_name = request.headers.get("X-Is-Resource-Name", "").lower() == "true"
     project = find_project(sim, ref, by_name)
-    require_project_access(request, sim, project, resource, action)
-    if project is None:
+    principal = current_principal(request)
+    if project is None and principal is not None and principal.sysadmin:
         raise not_found(f"project {ref} not found")
+    require_project_access(request, sim, project, resource, action)
     return project
 
 

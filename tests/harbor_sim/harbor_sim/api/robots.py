@@ -40,49 +40,37 @@ def robot_json(sim, row) -> dict:
     return jsonout.clean(out, always=("duration", "editable", "disable", "permissions"))
 
 
-def _validate_permissions(sim, level: str, permissions) -> tuple:
-    """-> (normalised permissions, project row for project robots)."""
-    if not isinstance(permissions, list):
-        raise HarborError(422, "permissions in body must be of type array")
-    project = None
-    if level == "project":
-        if len(permissions) != 1:
-            raise bad_request("bad request: Permissions should have exactly one entry for a project level robot")
-        perm = permissions[0]
-        if not isinstance(perm, dict) or perm.get("kind") != "project":
-            raise bad_request("bad request: kind of a project level robot must be project")
-    out = []
+def _validate(level, duration, permissions) -> list:
+    """robotAPI.validate: duration, level, permission shape and the allowed resource:action set."""
+    if duration is None or not (duration == -1 or 0 < duration < MAX_DURATION):
+        raise bad_request(f"bad request error duration input: {duration if duration is not None else 0}, "
+                          "duration must be either -1(Never) or a positive integer")
+    if level not in ("system", "project"):
+        raise bad_request(f"bad request error level input: {level}")
+    if not isinstance(permissions, list) or not permissions:
+        raise bad_request("bad request empty permission")
     for perm in permissions:
         if not isinstance(perm, dict):
             raise HarborError(422, "permissions in body must be of type array of objects")
-        kind, namespace = perm.get("kind") or "", perm.get("namespace") or ""
+        if not perm.get("access"):
+            raise bad_request("bad request empty access")
+    if level == "project" and len(permissions) > 1:
+        raise bad_request("bad request permission")
+    out = []
+    for perm in permissions:
+        kind = perm.get("kind") or ""
         if kind not in ("system", "project"):
-            raise bad_request(f"bad request: unknown robot permission kind {kind}")
-        if kind == "project" and namespace != "*":
-            project = find_project(sim, namespace, by_name=True)
-            if project is None:
-                raise not_found(f"project {namespace} not found")
-        if level == "project" and namespace == "*":
-            raise bad_request("bad request: a project level robot cannot cover all projects")
+            raise bad_request(f"bad request permission level: {kind}")
         access = []
-        for item in perm.get("access") or []:
+        for item in perm["access"]:
             if not isinstance(item, dict):
                 raise HarborError(422, "access in body must be of type array of objects")
             resource, action = item.get("resource") or "", item.get("action") or ""
             if not rbac.valid_permission(kind, resource, action):
                 raise bad_request(f"bad request permission: {resource}:{action}")
             access.append(jsonout.clean({"resource": resource, "action": action, "effect": item.get("effect")}))
-        out.append({"kind": kind, "namespace": "/" if kind == "system" else namespace, "access": access})
-    return out, project
-
-
-def _duration(sim, value):
-    duration = value
-    if duration is None or duration == 0:
-        duration = sim.config.get("robot_token_duration")
-    if duration != -1 and not 1 <= duration <= MAX_DURATION:
-        raise bad_request("bad request: duration must be either -1(Never) or a positive integer")
-    return duration
+        out.append({"kind": kind, "namespace": perm.get("namespace") or "", "access": access})
+    return out
 
 
 def _expires(created_epoch: int, duration: int) -> int:
@@ -90,7 +78,9 @@ def _expires(created_epoch: int, duration: int) -> int:
 
 
 def _authorize(request, sim, level, project, action):
-    if level == "project" and project is not None:
+    """robotAPI.requireAccess: system -> RequireSystemAccess, project -> RequireProjectAccess
+    (a project that does not exist is simply 'no permission')."""
+    if level == "project":
         require_project_access(request, sim, project, "robot", action)
     else:
         require_system_admin(request, "robot", action)
@@ -103,13 +93,12 @@ async def create_robot(request):
     body = await read_json(request)
     check_types(body, BODY_TYPES)
     name, level = body.get("name") or "", body.get("level") or ""
-    if level not in ("system", "project"):
-        raise bad_request(f"bad request error level input: {level}")
-    if not name or len(name) > 255 or not NAME_RE.match(name):
-        raise bad_request("bad request: robot name is not in lower case or contains illegal characters")
-    permissions, project = _validate_permissions(sim, level, body.get("permissions") or [])
+    if not NAME_RE.match(name):
+        raise bad_request("robot name is not in lower case or contains illegal characters")
+    permissions = _validate(level, body.get("duration") or 0, body.get("permissions"))
+    project = find_project(sim, permissions[0]["namespace"], by_name=True) if level == "project" else None
     _authorize(request, sim, level, project, "create")
-    duration = _duration(sim, body.get("duration"))
+    duration = body["duration"]
     stored = f"{project['name']}+{name}" if level == "project" else name
     project_id = project["project_id"] if level == "project" else 0
     secret, salt = passwords.random_secret(), passwords.new_salt()  # a requested `secret` is ignored
@@ -134,18 +123,28 @@ async def create_robot(request):
 @routes.get("/api/v2.0/robots")
 async def list_robots(request):
     sim = get_sim(request)
+    require_auth(request)
     page, size = page_params(request)
     conds = parse_q(request)
-    project_conds = [c for c in conds if c.key == "project_id" and c.kind == "exact"]
-    if project_conds:
-        project = find_project(sim, str(project_conds[0].value))
-        require_project_access(request, sim, project, "robot", "list")
-        if project is None:
-            raise not_found(f"project {project_conds[0].value} not found")
+    raw = {c.raw_key: c for c in conds}
+    project = None
+    if "Level" in raw:
+        level = raw["Level"].value
+        if level not in ("system", "project"):
+            raise bad_request("bad request error level input")
+        if level == "project":
+            if "ProjectID" not in raw:
+                raise bad_request("must with project ID when to query project robots")
+            try:
+                project_id = int(raw["ProjectID"].value)
+            except (TypeError, ValueError):
+                raise bad_request("Project ID must be int type.")
+            project = find_project(sim, str(project_id))
+        conds = [c for c in conds if c.raw_key != "Level"] + [Cond("level", "exact", level)]
     else:
-        require_system_admin(request, "robot", "list")
-        if not any(c.key == "level" for c in conds):
-            conds = conds + [Cond("level", "exact", "system")]
+        level = "system"
+        conds = [c for c in conds if c.key != "project_id"] + [Cond("project_id", "exact", 0)]
+    _authorize(request, sim, level, project, "list")
     prefix = sim.config.get("robot_name_prefix")
     # names may be given with or without the prefix; stored names have none
     conds = [Cond(c.key, c.kind, c.value[len(prefix):]) if c.key == "name" and isinstance(c.value, str)
@@ -160,16 +159,12 @@ async def list_robots(request):
 
 
 def _robot(request, sim, action):
+    require_auth(request)
     rid = int_id(request, "robot_id", "")
     row = sim.db.query_one("SELECT * FROM core_robot WHERE id = ?", (rid,))
-    project = None
-    if row is not None and row["level"] == "project":
-        project = find_project(sim, str(row["project_id"]))
     if row is None:
-        require_auth(request)
-        if not current_principal(request).sysadmin:
-            raise forbidden(current_principal(request).name)
         raise not_found(f"robot {rid} not found")
+    project = find_project(sim, str(row["project_id"])) if row["level"] == "project" else None
     _authorize(request, sim, row["level"], project, action)
     return row
 
@@ -183,20 +178,33 @@ async def get_robot(request):
 @routes.put("/api/v2.0/robots/{robot_id}")
 async def update_robot(request):
     sim = get_sim(request)
-    row = _robot(request, sim, "update")
+    require_auth(request)
+    rid = int_id(request, "robot_id", "")
+    row = sim.db.query_one("SELECT * FROM core_robot WHERE id = ?", (rid,))
+    if row is None:
+        raise not_found(f"robot {rid} not found")
     body = await read_json(request)
     check_types(body, BODY_TYPES)
-    if body.get("name") != sim.config.get("robot_name_prefix") + row["name"] or body.get("level") != row["level"]:
+    duration = row["duration"] if body.get("duration") is None else body["duration"]
+    level = body.get("level") or ""
+    permissions = _validate(level, duration, body.get("permissions"))
+    project = None
+    if row["level"] != "system":
+        project = find_project(sim, permissions[0]["namespace"], by_name=True)
+        if project is None:
+            raise not_found(f"project {permissions[0]['namespace']} not found")
+        if project["project_id"] != row["project_id"]:
+            raise bad_request("cannot update the project id of robot")
+    _authorize(request, sim, level, project, "update")
+    if level != row["level"] or body.get("name") != sim.config.get("robot_name_prefix") + row["name"]:
         raise bad_request("cannot update the level or name of robot")
-    permissions, project = _validate_permissions(sim, row["level"], body.get("permissions") or [])
-    if row["level"] == "project" and (project is None or project["project_id"] != row["project_id"]):
-        raise bad_request("cannot update the project id of robot")
-    duration = _duration(sim, body.get("duration"))
+    expires = row["expires_at"]
+    if duration != row["duration"]:
+        expires = _expires(_epoch(row["creation_time"]), duration)
     sim.db.execute("UPDATE core_robot SET description = ?, disabled = ?, duration = ?, expires_at = ?,"
                    " permissions = ?, update_time = ? WHERE id = ?",
-                   (body.get("description") or "", 1 if body.get("disable") else 0, duration,
-                    _expires(_epoch(row["creation_time"]), duration), json.dumps(permissions), jsonout.now(),
-                    row["id"]))
+                   (body.get("description") or "", 1 if body.get("disable") else 0, duration, expires,
+                    json.dumps(permissions), jsonout.now(), row["id"]))
     return ok()
 
 
@@ -211,7 +219,8 @@ async def refresh_secret(request):
     if generated:
         secret = passwords.random_secret()
     elif not passwords.valid(secret):
-        raise bad_request(passwords.POLICY_MESSAGE)
+        raise bad_request("the secret must be 8-128, inclusively, characters long with at least 1 uppercase "
+                          "letter, 1 lowercase letter and 1 number")
     salt = passwords.new_salt()
     sim.db.execute("UPDATE core_robot SET secret = ?, salt = ?, update_time = ? WHERE id = ?",
                    (passwords.hash_password(secret, salt), salt, jsonout.now(), row["id"]))
