@@ -33,7 +33,7 @@ def test_minimal_policy_defaults_and_embedded_registries(admin, registry_id):
     pol = admin.get(f"/replication/policies/{pid}").json()
     assert pol["dest_namespace_replace_count"] == -1 and pol["speed"] == 0
     assert pol["copy_by_chunk"] is False and pol["single_active_replication"] is False
-    assert pol["filters"] is None and pol["trigger"] == {"type": "manual", "trigger_settings": {}}
+    assert pol["filters"] is None and "trigger" not in pol  # no trigger sent -> none stored
     for absent in ("enabled", "deletion", "replicate_deletion", "override", "description", "dest_namespace"):
         assert absent not in pol, absent
     assert pol["src_registry"] == {"creation_time": "0001-01-01T00:00:00.000Z",
@@ -109,6 +109,16 @@ def test_scheduled_policy_roundtrip(admin, registry_id):
         "type": "scheduled", "trigger_settings": {"cron": "0 0 2 * * *"}}
 
 
+@pytest.mark.parametrize("trigger,expected", [
+    ({"type": "manual"}, {"type": "manual"}),
+    ({"type": "manual", "trigger_settings": {"cron": ""}}, {"type": "manual", "trigger_settings": {}}),
+    ({"type": "event_based", "trigger_settings": {}}, {"type": "event_based", "trigger_settings": {}}),
+])
+def test_trigger_echo(admin, registry_id, trigger, expected):
+    pid = _create(admin, {"name": unique("trg"), "dest_registry": {"id": registry_id}, "trigger": trigger})
+    assert admin.get(f"/replication/policies/{pid}").json()["trigger"] == expected
+
+
 def test_trigger_type_validation(admin, registry_id):
     resp = admin.post("/replication/policies", json={"name": unique("t"), "dest_registry": {"id": registry_id},
                                                      "trigger": {"type": "sometimes"}})
@@ -140,7 +150,7 @@ def test_valid_filters_roundtrip(admin, registry_id):
 def test_namespace_validation_and_duplicate(admin, registry_id):
     resp = admin.post("/replication/policies", json={"name": unique("ns"), "dest_registry": {"id": registry_id},
                                                      "dest_namespace": "Bad Name"})
-    assert resp.status_code == 400 and error_of(resp)[1] == "invalid destination namespace"
+    assert resp.status_code == 400 and error_of(resp)[1] == "invalid destination namespace: Bad Name"
     name = unique("dup")
     _create(admin, {"name": name, "dest_registry": {"id": registry_id}})
     resp = admin.post("/replication/policies", json={"name": name, "dest_registry": {"id": registry_id}})

@@ -53,11 +53,13 @@ def _validate_filters(filters) -> list:
     return out
 
 
-def _validate_trigger(trigger) -> dict:
+def _validate_trigger(trigger):
+    """None when the body has no trigger (Harbor stores none and GET omits the key)."""
     if trigger is None:
-        return {"type": "manual", "trigger_settings": {"cron": ""}}
+        return None
     ttype = trigger.get("type") or ""
-    settings = trigger.get("trigger_settings") or {}
+    raw_settings = trigger.get("trigger_settings")
+    settings = raw_settings or {}
     if not isinstance(settings, dict) or not isinstance(settings.get("cron", ""), str):
         raise HarborError(422, "trigger.trigger_settings.cron in body must be of type string")
     cron = settings.get("cron") or ""
@@ -77,7 +79,7 @@ def _validate_trigger(trigger) -> dict:
             raise bad_request("* is not allowed for the Minutes field of the cron setting of replication policy")
     else:
         raise bad_request("invalid trigger type")
-    return {"type": ttype, "trigger_settings": {"cron": cron}}
+    return {"type": ttype, "trigger_settings": None if raw_settings is None else {"cron": cron}}
 
 
 def _policy_from_body(sim, body) -> dict:
@@ -87,8 +89,6 @@ def _policy_from_body(sim, body) -> dict:
     src = int((body.get("src_registry") or {}).get("id") or 0)
     dst = int((body.get("dest_registry") or {}).get("id") or 0)
     namespace = body.get("dest_namespace") or ""
-    if namespace and not NAMESPACE_RE.match(namespace):
-        raise bad_request("invalid destination namespace")
     policy = {"name": name, "description": body.get("description") or "", "src_registry_id": src,
               "dest_registry_id": dst, "dest_namespace": namespace,
               "dest_namespace_replace_count": -1 if body.get("dest_namespace_replace_count") is None
@@ -97,15 +97,18 @@ def _policy_from_body(sim, body) -> dict:
               "override": bool(body.get("override")), "enabled": bool(body.get("enabled")),
               "speed": max(0, body.get("speed") or 0), "copy_by_chunk": bool(body.get("copy_by_chunk")),
               "single_active_replication": bool(body.get("single_active_replication"))}
-    # policy.Validate()
+    trigger = body.get("trigger")
+    if policy["single_active_replication"] and isinstance(trigger, dict) and trigger.get("type") == "event_based":
+        raise HarborError(500, "internal server error")  # a plain fmt.Errorf in Harbor's handler -> 500
+    # policy.Validate(): name, registries, filters, destination namespace, trigger
     if not name:
         raise bad_request("empty name")
     if (src != 0) == (dst != 0):
         raise bad_request("either src_registry or dest_registry should be empty and the other one shouldn't be empty")
     policy["filters"] = _validate_filters(body.get("filters"))
-    policy["trigger"] = _validate_trigger(body.get("trigger"))
-    if policy["single_active_replication"] and policy["trigger"]["type"] == "event_based":
-        raise HarborError(500, "internal server error")  # plain error in Harbor -> 500
+    if namespace and not NAMESPACE_RE.match(namespace):
+        raise bad_request(f"invalid destination namespace: {namespace}")
+    policy["trigger"] = _validate_trigger(trigger)
     for rid in (src, dst):
         if rid and sim.db.query_one("SELECT id FROM core_registry WHERE id = ?", (rid,)) is None:
             raise not_found(f"registry {rid} not found")
@@ -121,7 +124,11 @@ def _embedded_registry(sim, registry_id: int) -> dict:
 
 def policy_json(sim, row) -> dict:
     trigger = json.loads(row["trigger"])
-    settings = {"cron": trigger["trigger_settings"]["cron"]} if trigger["trigger_settings"].get("cron") else {}
+    if trigger is not None:
+        settings = trigger.get("trigger_settings")
+        trigger = {"type": trigger["type"]}
+        if settings is not None:  # ReplicationTriggerSettings.cron is omitempty
+            trigger["trigger_settings"] = {"cron": settings["cron"]} if settings.get("cron") else {}
     filters = json.loads(row["filters"])
     if filters:
         filters = [jsonout.clean(f) if f.get("value") != [] else dict(jsonout.clean(f), value=[]) for f in filters]
@@ -129,14 +136,14 @@ def policy_json(sim, row) -> dict:
            "src_registry": _embedded_registry(sim, row["src_registry_id"]),
            "dest_registry": _embedded_registry(sim, row["dest_registry_id"]),
            "dest_namespace": row["dest_namespace"], "dest_namespace_replace_count": row["dest_namespace_replace_count"],
-           "trigger": {"type": trigger["type"], "trigger_settings": settings},
+           "trigger": trigger,
            "filters": filters or None, "replicate_deletion": bool(row["deletion"]), "deletion": bool(row["deletion"]),
            "override": bool(row["override"]), "enabled": bool(row["enabled"]),
            "creation_time": row["creation_time"], "update_time": row["update_time"], "speed": row["speed"],
            "copy_by_chunk": bool(row["copy_by_chunk"]),
            "single_active_replication": bool(row["single_active_replication"])}
     return jsonout.clean(out, always=("id", "src_registry", "dest_registry", "dest_namespace_replace_count",
-                                      "trigger", "filters", "speed", "copy_by_chunk", "single_active_replication"))
+                                      "filters", "speed", "copy_by_chunk", "single_active_replication"))
 
 
 def all_policies(sim) -> list:
