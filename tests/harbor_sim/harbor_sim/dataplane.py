@@ -105,11 +105,22 @@ class Dataplane:
         self.executions.create_schema()
         if not self.registry_url:
             self.registry_proc = registry_backend.RegistryProcess(
-                self.data_dir, self.external_url, self.notify_url)
+                self.data_dir, self.external_url, self.notify_url,
+                notify_ca_file=self._notify_ca_file())
             self.registry_proc.start()
             self.registry_url = self.registry_proc.url
         self.queue.start(self.run_job, workers=2)
         self.engine.start_scheduler()
+
+    def _notify_ca_file(self):
+        """The sim's own TLS certificate when it serves HTTPS (the registry must trust it)."""
+        if not self.notify_url.startswith("https://"):
+            return None
+        getter = getattr(self.host, "tls_cert_file", None)
+        if getter is not None:
+            return getter()
+        settings = getattr(getattr(self.host, "sim", None), "settings", None)
+        return getattr(settings, "tls_cert", None)
 
     def stop(self):
         self._events.shutdown(wait=True)

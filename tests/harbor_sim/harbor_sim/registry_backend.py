@@ -21,6 +21,7 @@ import urllib.request
 LOG = logging.getLogger("harbor_sim.registry")
 REGISTRY_BIN = "/usr/bin/docker-registry"
 NOTIFY_SECRET_FILE = ("secret", "registry", "notify_secret")
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def _free_port() -> int:
@@ -84,10 +85,11 @@ def registry_config(data_dir, port, external_url, notify_url, notify_secret) -> 
 class RegistryProcess:
     """Runs /usr/bin/docker-registry for one sim (its own loopback port)."""
 
-    def __init__(self, data_dir, external_url, notify_url):
+    def __init__(self, data_dir, external_url, notify_url, notify_ca_file=None):
         self.data_dir = data_dir
         self.external_url = external_url
         self.notify_url = notify_url
+        self.notify_ca_file = notify_ca_file
         self.port = None
         self.proc = None
         self._log = None
@@ -111,6 +113,10 @@ class RegistryProcess:
             json.dump(config, fh, indent=2)
         self._log = open(os.path.join(regdir, "registry.log"), "ab")
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        if self.notify_ca_file:
+            # the sim serves HTTPS with its own certificate: the registry (Go) must trust it to
+            # deliver notifications; Go reads SSL_CERT_FILE instead of the system bundle
+            env["SSL_CERT_FILE"] = self._ca_bundle(regdir)
         self.proc = subprocess.Popen([REGISTRY_BIN, "serve", config_path], stdout=self._log,
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -126,6 +132,17 @@ class RegistryProcess:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("docker-registry did not become ready in time")
+
+    def _ca_bundle(self, regdir) -> str:
+        bundle = os.path.join(regdir, "notify-ca.pem")
+        parts = []
+        for path in (SYSTEM_CA_BUNDLE, self.notify_ca_file):
+            if path and os.path.exists(path):
+                with open(path, encoding="utf-8") as fh:
+                    parts.append(fh.read().strip() + "\n")
+        with open(bundle, "w", encoding="utf-8") as fh:
+            fh.write("".join(parts))
+        return bundle
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
