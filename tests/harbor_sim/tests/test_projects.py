@@ -57,6 +57,7 @@ def test_metadata_strings_defaults_and_422_for_booleans(admin):
     assert resp.status_code == 422
     resp = admin.post("/projects", json={"project_name": unique("b"), "metadata": {"public": "maybe"}})
     assert resp.status_code == 400
+    assert error_of(resp)[1] == "metadata.public should only be 'true' or 'false', but got: 'maybe'"
     # legacy top-level `public` is used only when metadata.public is unset
     _, pid2 = _create(admin, public=True)
     assert admin.get(f"/projects/{pid2}").json()["metadata"]["public"] == "true"
@@ -92,8 +93,9 @@ def test_default_quota_unlimited(admin):
 
 def test_head_projects(anon, admin):
     name, _ = _create(admin)
-    assert anon.head("/projects", params={"project_name": name}).status_code == 200
-    assert anon.head("/projects", params={"project_name": "nope-" + name}).status_code == 404
+    assert admin.head("/projects", params={"project_name": name}).status_code == 200
+    assert admin.head("/projects", params={"project_name": "nope-" + name}).status_code == 404
+    assert anon.head("/projects", params={"project_name": name}).status_code == 401
 
 
 def test_get_by_name_id_and_is_resource_name(admin):
@@ -111,8 +113,11 @@ def test_visibility_and_403_vs_404(admin, anon):
     assert anon.get(f"/projects/{name}").status_code == 401
     assert user.get(f"/projects/{name}").status_code == 403
     assert user.get("/projects/does-not-exist").status_code == 403
-    resp = admin.get("/projects/does-not-exist")
-    assert resp.status_code == 404 and error_of(resp) == ("NOT_FOUND", "project does-not-exist not found")
+    # an unknown NAME fails the permission check even for the admin; an unknown ID reaches the lookup
+    assert error_of(admin.get("/projects/does-not-exist")) == ("FORBIDDEN", "forbidden")
+    resp = admin.get("/projects/987654")
+    assert resp.status_code == 404 and error_of(resp) == ("NOT_FOUND", "project 987654 not found")
+    assert user.get("/projects/987654").status_code == 403
     assert name not in [p["name"] for p in user.get("/projects", params={"page_size": 100}).json()]
     # the creator is projectAdmin
     mine, _ = _create(user)
@@ -125,10 +130,21 @@ def test_project_creation_restriction(admin):
     _, user = make_user(admin)
     assert admin.put("/configurations", json={"project_creation_restriction": "adminonly"}).status_code == 200
     try:
-        assert user.post("/projects", json={"project_name": unique("r")}).status_code == 403
+        resp = user.post("/projects", json={"project_name": unique("r")})
+        assert resp.status_code == 403 and error_of(resp)[1] == "Only system admin can create project"
     finally:
         admin.put("/configurations", json={"project_creation_restriction": "everyone"})
     assert user.post("/projects", json={"project_name": unique("r")}).status_code == 201
+
+
+def test_storage_limit_ignored_for_non_admin_and_anonymous_private_list(admin, anon):
+    _, user = make_user(admin)
+    resp = user.post("/projects", json={"project_name": unique("nl"), "storage_limit": 1024})
+    pid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert admin.get("/quotas", params={"reference_id": pid}).json()[0]["hard"] == {"storage": -1}
+    resp = user.post("/projects", json={"project_name": unique("px"), "registry_id": 1})
+    assert resp.status_code == 403 and error_of(resp)[1] == "Only system admin can create proxy cache project"
+    assert anon.get("/projects", params={"public": "false"}).json() == []
 
 
 def test_list_name_fuzzy_q_exact_and_public_filter(admin):

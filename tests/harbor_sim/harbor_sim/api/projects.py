@@ -8,7 +8,7 @@ import re
 from aiohttp import web
 
 from .. import jsonout, rbac
-from ..auth import can, current_principal, project_role, require_auth, require_project_access
+from ..auth import can, current_principal, project_role, require_auth, require_project_access, robot_has
 from ..context import get_sim
 from ..errors import HarborError, bad_request, conflict, forbidden, not_found, precondition
 from ..listing import filter_items, json_response, page_params, page_response, page_slice, parse_q, sort_items
@@ -57,7 +57,10 @@ def project_from_request(request, resource="project", action="read", param="proj
     by_name = request.headers.get("X-Is-Resource-Name", "").lower() == "true"
     project = find_project(sim, ref, by_name)
     principal = current_principal(request)
-    if project is None and principal is not None and principal.sysadmin:
+    # HasProjectPermission resolves a name first (unknown name -> no permission, even for the
+    # admin); an id is checked as is, so only a sysadmin reaches the 404 of the lookup
+    by_id = not by_name and re.fullmatch(r"-?[0-9]+", ref) is not None
+    if project is None and by_id and principal is not None and principal.sysadmin:
         raise not_found(f"project {ref} not found")
     require_project_access(request, sim, project, resource, action)
     return project
@@ -180,6 +183,8 @@ async def list_projects(request):
     conds = parse_q(request)
     projects = [_row_to_project(sim, r) for r in sim.db.query(
         "SELECT * FROM core_project WHERE deleted = 0 ORDER BY name")]
+    if principal is None and request.query.get("public") in ("false", "0"):
+        return page_response(request, [], page, size, 0)
     projects = _visible(sim, principal, projects)
     if request.query.get("name"):
         projects = [p for p in projects if request.query["name"] in p["name"]]
@@ -205,6 +210,7 @@ async def list_projects(request):
 @routes.head("/api/v2.0/projects")
 async def head_project(request):
     sim = get_sim(request)
+    require_auth(request)
     name = request.query.get("project_name")
     if not name:
         raise HarborError(422, "validation failure list:\nproject_name in query is required")
@@ -218,46 +224,53 @@ async def head_project(request):
 async def create_project(request):
     sim = get_sim(request)
     principal = require_auth(request)
-    if principal.is_robot:
-        from ..auth import robot_has
-        if not robot_has(principal, "system", "/", "project", "create"):
-            raise forbidden(principal.name)
-    elif not principal.sysadmin and sim.config.get("project_creation_restriction") == "adminonly":
-        raise forbidden(principal.name)
+    if principal.is_robot and principal.project_id:
+        raise forbidden("Only system level robot can create project")
+    # isSysAdmin: RequireSystemAccess(create, project)
+    sys_admin = principal.sysadmin or (principal.is_robot and robot_has(principal, "system", "/", "project", "create"))
+    if sim.config.get("project_creation_restriction") == "adminonly" and not sys_admin:
+        raise forbidden("Only system admin can create project")
     body = await read_json(request)
     check_types(body, REQ_TYPES)
+    registry_id = body.get("registry_id")
+    if registry_id is not None and not sys_admin:
+        raise forbidden("Only system admin can create proxy cache project")
     name = body.get("project_name") or ""
     if not name or len(name) > 255 or not NAME_RE.match(name):
         raise bad_request("project name is not in lower case or contains illegal characters")
-    registry_id = body.get("registry_id") or 0
     registry = None
-    if registry_id:
-        if not principal.sysadmin:
-            raise forbidden(principal.name)
-        if registry_id < 0:
-            raise bad_request("registry_id should be greater than 0")
+    if registry_id is not None:
+        if registry_id <= 0:
+            raise bad_request(f"bad request: {registry_id} is invalid value of registry_id, it should be geater than 0")
         registry = sim.db.query_one("SELECT * FROM core_registry WHERE id = ?", (registry_id,))
         if registry is None:
             raise HarborError(500, "internal server error")
         if registry["type"] not in PROXY_TYPES:
             raise bad_request(f"bad request: unsupported registry type {registry['type']}")
+    raw_public = (body.get("metadata") or {}).get("public")
+    if isinstance(raw_public, str) and raw_public not in ("", "true", "false"):
+        raise bad_request(f"metadata.public should only be 'true' or 'false', but got: '{raw_public}'")
     meta = normalise_metadata(body.get("metadata") or {}, proxy=bool(registry_id))
     if "public" not in meta:
         meta["public"] = "true" if body.get("public") else "false"
     hard = sim.config.get("storage_per_project")
     limit = body.get("storage_limit")
-    if limit not in (None, 0) and sim.config.get("quota_per_project_enable") and principal.sysadmin:
+    if limit not in (None, 0) and sim.config.get("quota_per_project_enable") and sys_admin:
         if limit != -1 and not 1 <= limit <= MAX_STORAGE:
             raise bad_request(f"bad request: Storage value {limit} should be -1 or integer between 1 and "
                               f"{MAX_STORAGE}")
         hard = limit
     allowlist = _validate_allowlist(body.get("cve_allowlist") or {})
-    owner = 1 if principal.is_robot else principal.id
+    if principal.is_robot:  # robots: the lowest-id system admin owns the project
+        admin_row = sim.db.query_one("SELECT MIN(id) AS id FROM core_user WHERE sysadmin_flag = 1 AND deleted = 0")
+        owner = admin_row["id"] if admin_row and admin_row["id"] else 1
+    else:
+        owner = principal.id
     now = jsonout.now()
     try:
         with sim.db.transaction():
             pid = sim.db.insert("INSERT INTO core_project (name, owner_id, registry_id, creation_time, update_time)"
-                                " VALUES (?, ?, ?, ?, ?)", (name, owner, registry_id, now, now))
+                                " VALUES (?, ?, ?, ?, ?)", (name, owner, registry_id or 0, now, now))
             _set_metadata(sim, pid, meta)
             if allowlist["items"] or allowlist["expires_at"] is not None:
                 sim.db.execute("UPDATE core_project SET cve_allowlist = ? WHERE id = ?",
@@ -293,6 +306,9 @@ async def update_project(request):
     with sim.db.transaction():
         _set_metadata(sim, project["project_id"], meta)
         if body.get("cve_allowlist") is not None:
+            given = body["cve_allowlist"].get("project_id") or 0
+            if given and given != project["project_id"]:
+                raise bad_request(f"project_id in cve_allowlist must be {project['project_id']} but it's {given}")
             allowlist = _validate_allowlist(body["cve_allowlist"])
             stored = json.loads(project["row"]["cve_allowlist"] or "{}")
             sim.db.execute("UPDATE core_project SET cve_allowlist = ? WHERE id = ?", (json.dumps(dict(
