@@ -142,3 +142,30 @@ def test_legacy_username_param_is_fuzzy(admin):
     assert name in names
     exact = admin.get("/users", params={"q": f"username={name}"}).json()
     assert [u["username"] for u in exact] == [name]
+
+
+def test_create_permission_and_validation_order(admin, anon):
+    _, user = make_user(admin)
+    body = {"username": unique("o"), "email": "bad", "realname": "", "password": "weak"}
+    assert anon.post("/users", json=body).status_code == 401
+    assert error_of(user.post("/users", json=body)) == ("FORBIDDEN", user.auth[0])
+    assert error_of(admin.post("/users", json=body))[1] == POLICY  # the password is checked first
+    body["password"] = "Passw0rd1"
+    assert error_of(admin.post("/users", json=body))[1] == "email with illegal format"
+    body["email"] = "ok@example.com"
+    assert error_of(admin.post("/users", json=body))[1] == "realname with illegal length"
+    assert admin.put("/configurations", json={"self_registration": True}).status_code == 200
+    try:
+        resp = user.post("/users", json=dict(body, realname="R"))
+        assert error_of(resp) == ("FORBIDDEN", "self-registration cannot be triggered via API")
+    finally:
+        admin.put("/configurations", json={"self_registration": False})
+
+
+def test_delete_messages(admin):
+    resp = admin.delete("/users/1")
+    assert error_of(resp) == ("FORBIDDEN", "User with ID 1 cannot be deleted")
+    uid, _ = make_user(admin, sysadmin=True)
+    name = admin.get(f"/users/{uid}").json()["username"]
+    other = admin.as_user(name, "Passw0rd1")
+    assert error_of(other.delete(f"/users/{uid}")) == ("FORBIDDEN", f"User with ID {uid} cannot be deleted")

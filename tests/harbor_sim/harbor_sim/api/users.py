@@ -45,9 +45,7 @@ def validate_profile(body: dict) -> None:
     if not EMAIL.match(email):
         raise bad_request("email with illegal format")
     realname = body.get("realname") or ""
-    if not realname:
-        raise bad_request("realname can't be empty")
-    if len(realname) > 255:
+    if not 1 <= len(realname) <= 255:
         raise bad_request("realname with illegal length")
     if ILLEGAL.search(realname):
         raise bad_request("realname contains illegal characters")
@@ -55,20 +53,24 @@ def validate_profile(body: dict) -> None:
         raise bad_request("comment with illegal length")
 
 
-def _require_self_or_admin(request, user_id: int):
-    principal = require_auth(request)
-    if principal.is_robot:
-        raise forbidden(principal.name)
-    if not principal.sysadmin and principal.id != user_id:
-        raise forbidden(principal.name)
-    return principal
+def _is_self(principal, user_id: int) -> bool:
+    return principal is not None and not principal.is_robot and principal.id == user_id
 
 
-def _require_db_auth(sim, user_id=None):
-    mode = sim.config.get("auth_mode")
-    if mode != "db_auth" and user_id != 1:
-        raise forbidden(f"creating local user is not allowed under auth mode: {mode}" if user_id is None
-                        else f"user {user_id} is not modifiable under auth mode: {mode}")
+def _require_self_or_admin(request, user_id: int, action: str):
+    """requireReadable / the db_auth branch of requireModifiable."""
+    principal = current_principal(request)
+    if _is_self(principal, user_id):
+        return principal
+    return require_system_admin(request, "user", action)
+
+
+def _require_modifiable(request, sim, user_id: int):
+    if sim.config.get("auth_mode") == "db_auth":
+        return _require_self_or_admin(request, user_id, "update")
+    if user_id != 1:  # other auth modes: only the local admin can be changed
+        raise forbidden(f"User with ID {user_id} can't be updated")
+    return require_system_admin(request, "user", "update")
 
 
 @routes.get("/api/v2.0/users")
@@ -93,24 +95,26 @@ async def list_users(request):
 @routes.post("/api/v2.0/users")
 async def create_user(request):
     sim = get_sim(request)
-    principal = current_principal(request)
-    _require_db_auth(sim)
-    if principal is None or not principal.sysadmin:
-        if sim.config.get("self_registration"):
+    mode = sim.config.get("auth_mode")
+    if mode != "db_auth":
+        raise forbidden(f"creating local user is not allowed under auth mode: {mode}")
+    if sim.config.get("self_registration"):
+        try:
+            require_system_admin(request, "user", "create")
+        except HarborError:
             raise forbidden("self-registration cannot be triggered via API")
-        if principal is None:
-            raise HarborError(401, "unauthorized")
-        raise forbidden(principal.name)
+    else:
+        require_system_admin(request, "user", "create")
     body = await read_json(request)
     check_types(body, CREATE_TYPES)
+    if not passwords.valid(body.get("password")):
+        raise bad_request(passwords.POLICY_MESSAGE)
+    validate_profile(body)
     username = body.get("username") or ""
-    if not username or len(username) > 255:
+    if not 1 <= len(username) <= 255:
         raise bad_request("username with illegal length")
     if ILLEGAL.search(username):
         raise bad_request("username contains illegal characters")
-    validate_profile(body)
-    if not passwords.valid(body.get("password")):
-        raise bad_request(passwords.POLICY_MESSAGE)
     now = jsonout.now()
     salt = passwords.new_salt()
     try:
@@ -148,7 +152,7 @@ async def search_users(request):
 @routes.get("/api/v2.0/users/{user_id}")
 async def read_user(request):
     uid = int_id(request, "user_id", "user")
-    _require_self_or_admin(request, uid)
+    _require_self_or_admin(request, uid, "read")
     return json_response(user_json(get_user(get_sim(request), uid)))
 
 
@@ -156,9 +160,8 @@ async def read_user(request):
 async def update_user(request):
     sim = get_sim(request)
     uid = int_id(request, "user_id", "user")
-    _require_self_or_admin(request, uid)
+    _require_modifiable(request, sim, uid)
     get_user(sim, uid)
-    _require_db_auth(sim, uid)
     body = await read_json(request)
     check_types(body, PROFILE_TYPES)
     validate_profile(body)
@@ -176,8 +179,8 @@ async def delete_user(request):
     sim = get_sim(request)
     uid = int_id(request, "user_id", "user")
     principal = require_system_admin(request, "user", "delete")
-    if uid == 1 or principal.id == uid and not principal.is_robot:
-        raise forbidden("can not delete the admin user or yourself")
+    if uid == 1 or _is_self(principal, uid):
+        raise forbidden(f"User with ID {uid} cannot be deleted")
     row = get_user(sim, uid)
     with sim.db.transaction():
         sim.db.execute("UPDATE core_user SET deleted = 1, username = ?, email = ?, update_time = ? WHERE id = ?",
@@ -204,13 +207,12 @@ async def set_sysadmin(request):
 async def change_password(request):
     sim = get_sim(request)
     uid = int_id(request, "user_id", "user")
-    principal = _require_self_or_admin(request, uid)
+    principal = _require_modifiable(request, sim, uid)
     row = get_user(sim, uid)
-    _require_db_auth(sim, uid)
     body = await read_json(request)
     check_types(body, {"old_password": str, "new_password": str})
     new = body.get("new_password") or ""
-    if principal.id == uid and not passwords.verify(body.get("old_password") or "", row["salt"], row["password"]):
+    if _is_self(principal, uid) and not passwords.verify(body.get("old_password") or "", row["salt"], row["password"]):
         raise forbidden("Current password is incorrect")
     if not passwords.valid(new):
         raise bad_request(passwords.POLICY_MESSAGE)
