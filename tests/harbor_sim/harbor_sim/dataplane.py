@@ -291,6 +291,22 @@ class Dataplane:
         notifications.process_events(self, events)
 
     # -- used by the API modules ---------------------------------------------------------
+    def delete_repository(self, repository):
+        """Delete every artifact of a repository WITHOUT artifact events: as in Harbor, a
+        repository deletion is not replicated (issue #14812). The rows go first, so the
+        registry's delete notifications that follow find nothing to report."""
+        row = self.artifacts.repository(repository)
+        if row is None:
+            return
+        top = [a["digest"] for a in self.artifacts.top_level_artifacts(row["id"])]
+        every = [a["digest"] for a in self.artifacts.db.query(
+            "SELECT digest FROM simdata_artifact WHERE repository_id = ?", (row["id"],))]
+        digests = top + [d for d in every if d not in top]  # indexes before their children
+        self.artifacts.remove_repository(repository)
+        with self.engine.local_client() as client:
+            for digest in digests:
+                client.delete_manifest(repository, digest)
+
     def delete_artifact(self, repository, digest):
         """Delete in the registry, forget it, and fire DELETE_ARTIFACT (event replication)."""
         with self.engine.local_client() as client:

@@ -90,6 +90,23 @@ def test_push_to_a_appears_on_b_and_deletion_follows(sims, policy, docker):
     assert executions(a, policy_id)[0]["status"] == "Succeed"
 
 
+def test_repository_deletion_is_not_replicated(sims, policy, docker):
+    """Harbor issue #14812: deleting a whole repository fires no artifact deletion events."""
+    a, b = sims
+    client, host = docker
+    ref = client.make_image(f"{host}/library/repodel:v1")
+    client.run("push", ref)
+    wait_for(lambda: _on_b(b, "v1", "repodel"), 30, what="library/repodel:v1 on B")
+    api(a, "DELETE", "/projects/library/repositories/repodel", expect=200)
+    assert api(a, "GET", "/projects/library/repositories/repodel").status_code == 404
+    from dataplane_support import skopeo_inspect_digest
+    assert skopeo_inspect_digest(f"{host}/library/repodel:v1", ADMIN) is None  # gone from A's registry
+    marker = client.make_image(f"{host}/library/repodel:marker")
+    client.run("push", marker)
+    wait_for(lambda: _on_b(b, "marker", "repodel"), 30, what="marker on B")
+    assert _on_b(b, "v1", "repodel")
+
+
 def test_without_deletion_flag_b_keeps_the_image(sims, policy, docker):
     a, b = sims
     policy_id, body = policy

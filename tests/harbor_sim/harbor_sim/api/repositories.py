@@ -90,10 +90,5 @@ async def delete_repository(request):
     row = dp.artifacts.repository(name)
     if row is None:
         raise not_found(f"repository {name} not found")
-    sim = get_sim(request)
-    # each artifact goes like a single delete (events fire); Harbor does not replicate the
-    # repository deletion itself (issue #14812), only the artifact deletions
-    for art in dp.artifacts.top_level_artifacts(row["id"]):
-        await sim.blocking(dp.delete_artifact, name, art["digest"])
-    await sim.blocking(dp.artifacts.remove_repository, name)
+    await get_sim(request).blocking(dp.delete_repository, name)
     return web.Response(status=200)
