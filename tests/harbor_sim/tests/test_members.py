@@ -36,6 +36,7 @@ def test_add_list_get_update_delete(admin, project):
     assert admin.get(f"/projects/{project}/members/{mid}").json()["role_name"] == "guest"
     assert admin.delete(f"/projects/{project}/members/{mid}").status_code == 200
     assert admin.get(f"/projects/{project}/members/{mid}").status_code == 404
+    assert admin.delete(f"/projects/{project}/members/{mid}").status_code == 200  # idempotent like the DAO
 
 
 def test_role_names(admin, project):
@@ -52,8 +53,11 @@ def test_errors(admin, project):
     assert _add(admin, project, user.auth[0], 2).status_code == 201
     dup = _add(admin, project, user.auth[0], 3)
     assert dup.status_code == 409 and error_of(dup) == ("CONFLICT", "The project member specified already exist")
-    bad_role = _add(admin, project, user.auth[0], 9)
+    assert _add(admin, project, user.auth[0], 9).status_code == 409  # duplicate is checked before the role
+    _, fresh = make_user(admin)
+    bad_role = _add(admin, project, fresh.auth[0], 9)
     assert bad_role.status_code == 400
+    assert error_of(bad_role)[1] == "Failed to update project member, role is not in 1,2,3"
     neither = admin.post(f"/projects/{project}/members", json={"role_id": 2})
     assert neither.status_code == 400
     assert error_of(neither)[1] == "at least one of member_user or member_group must be provided"

@@ -91,7 +91,6 @@ async def add_member(request):
     body = await read_json(request)
     check_types(body, {"role_id": int, "member_user": {"user_id": int, "username": str},
                        "member_group": {"id": int, "group_name": str, "group_type": int, "ldap_group_dn": str}})
-    role = _role(body)
     user, group = body.get("member_user") or {}, body.get("member_group") or {}
     if user.get("user_id") or user.get("username"):
         entity_id, entity_type = _resolve_user(sim, user), "u"
@@ -99,6 +98,10 @@ async def add_member(request):
         entity_id, entity_type = _resolve_group(sim, group), "g"
     else:
         raise bad_request("at least one of member_user or member_group must be provided")
+    if sim.db.query_one("SELECT id FROM core_member WHERE project_id = ? AND entity_id = ? AND entity_type = ?",
+                        (project["project_id"], entity_id, entity_type)):
+        raise conflict("The project member specified already exist")  # checked before the role
+    role = _role(body)
     now = jsonout.now()
     try:
         mid = sim.db.insert("INSERT INTO core_member (project_id, entity_id, entity_type, role, creation_time,"
@@ -140,6 +143,7 @@ async def update_member(request):
 async def delete_member(request):
     sim = get_sim(request)
     project = project_from_request(request, "member", "delete")
-    row = _member(request, sim, project)
-    sim.db.execute("DELETE FROM core_member WHERE id = ?", (row["id"],))
+    mid = int_id(request, "mid", "")
+    # the DAO deletes by id without checking: an unknown member id is still 200
+    sim.db.execute("DELETE FROM core_member WHERE id = ? AND project_id = ?", (mid, project["project_id"]))
     return ok()
