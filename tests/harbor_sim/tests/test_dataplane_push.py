@@ -63,6 +63,13 @@ def test_robot_token_follows_its_permissions(sim):
     assert _token_access(sim, "repository:other/app:pull", robot)[0]["actions"] == []
 
 
+def test_notifications_need_the_registry_secret(sim):
+    forged = {"events": [{"action": "delete", "target": {"repository": "team/x", "digest": "sha256:00"}}]}
+    for headers in ({}, {"Authorization": "Harbor-Secret wrong"}):
+        resp = requests.post(sim.url + "/service/notifications", json=forged, headers=headers, timeout=10)
+        assert resp.status_code == 401
+
+
 def test_v2_challenges_with_harbor_realm(sim):
     resp = requests.get(sim.url + "/v2/", timeout=10)
     assert resp.status_code == 401
@@ -128,9 +135,11 @@ def test_docker_push_appears_in_artifacts_api_then_delete(sim, tmp_path):
         assert art["push_time"].endswith("Z") and art["repository_name"] == "team/app"
         repos = api(sim, "GET", "/projects/team/repositories", expect=200).json()
         assert "team/app" in [r["name"] for r in repos]
-        # pull back with docker after removing the local copy
+        # pull back with docker after removing the local copy; the registry's pull event counts
         docker.run("rmi", "-f", ref)
         docker.run("pull", ref)
+        wait_for(lambda: api(sim, "GET", "/projects/team/repositories/app").json()["pull_count"] >= 1,
+                 15, what="pull_count of team/app")
         # a developer cannot delete (Harbor: maintainer+); the maintainer can
         path = "/projects/team/repositories/app/artifacts/" + art["digest"]
         api(sim, "DELETE", path, auth=DEV, expect=403)
