@@ -31,7 +31,6 @@ async def get_configurations(request):
         if name in WRITE_ONLY:
             continue
         out[name] = {"value": values[name], "editable": not (name == "auth_mode" and locked_auth)}
-    out["scan_all_policy"] = {"type": "none"}
     return json_response(out)
 
 
