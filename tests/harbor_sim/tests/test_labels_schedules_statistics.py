@@ -70,11 +70,13 @@ def test_schedule_empty_body_when_unset_then_roundtrip(admin, vendor):
     admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}})
 
 
-@pytest.mark.parametrize("cron", ["0 0 * * *", "5 0 2 * * *", "0 0 25 * * *", ""])
+@pytest.mark.parametrize("cron", ["0 0 * * *", "5 0 2 * * *", "0 0 25 * * *"])
 def test_gc_cron_validation(admin, cron):
     resp = admin.put("/system/gc/schedule", json={"schedule": {"type": "Custom", "cron": cron}})
     assert resp.status_code == 400
     assert error_of(resp)[1] == f"invalid cron string for scheduled gc: {cron}"
+    empty = admin.put("/system/gc/schedule", json={"schedule": {"type": "Daily", "cron": ""}})
+    assert error_of(empty) == ("BAD_REQUEST", "empty cron string for gc schedule")
 
 
 def test_gc_manual_run_and_workers(admin):
@@ -83,7 +85,9 @@ def test_gc_manual_run_and_workers(admin):
     assert resp.status_code == 201
     gc_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     assert gc_id > 0 and resp.headers["Location"] == f"/api/v2.0/system/gc/{gc_id}"
-    assert admin.get(f"/system/gc/{gc_id}").json()["id"] == gc_id
+    history = admin.get(f"/system/gc/{gc_id}").json()
+    assert history["id"] == gc_id and history["job_name"] == "GARBAGE_COLLECTION"
+    assert history["job_kind"] == "MANUAL" and history["schedule"] == {"type": "MANUAL"}
     assert gc_id in [h["id"] for h in admin.get("/system/gc").json()]
     assert admin.get("/system/gc/schedule").text == ""  # Manual does not create a schedule
     bad = admin.put("/system/gc/schedule", json={"schedule": {"type": "Custom", "cron": "0 0 1 * * *"},

@@ -19,6 +19,7 @@ from .common import int_id, ok
 routes = web.RouteTableDef()
 SCHEDULED = ("Hourly", "Daily", "Weekly", "Custom")
 KINDS = {"gc": ("garbage-collection", "gc"), "purgeaudit": ("purge-audit", "purge audit")}
+VENDOR_TYPES = {"gc": "GARBAGE_COLLECTION", "purgeaudit": "PURGE_AUDIT_LOG"}
 GC_PARAMS = {"delete_untagged": bool, "dry_run": bool, "workers": int, "delete_tag": bool}
 PURGE_PARAMS = {"audit_retention_hour": int, "include_event_types": str, "dry_run": bool}
 
@@ -70,6 +71,8 @@ def _validate(vendor, body):
                 raise HarborError(422, "validation failure list:\ninclude_event_types in body is required")
         params = {k: params[k] for k in PURGE_PARAMS if k in params}
     if stype in SCHEDULED:
+        if not cron:
+            raise bad_request(f"empty cron string for {KINDS[vendor][1]} schedule")
         fields = cron.split(" ")
         try:
             Cron(cron)
@@ -81,10 +84,9 @@ def _validate(vendor, body):
 
 
 def _history_json(row) -> dict:
-    return jsonout.clean({"id": row["id"], "job_name": row["vendor"] if row["vendor"] == "gc" else "PURGE_AUDIT",
+    return jsonout.clean({"id": row["id"], "job_name": VENDOR_TYPES[row["vendor"]],
                           "job_kind": row["job_kind"], "job_parameters": row["parameters"],
-                          "job_status": row["status"],
-                          "schedule": {"type": "Manual"} if row["trigger"] == "Manual" else None,
+                          "job_status": row["status"], "schedule": {"type": row["job_kind"]},
                           "creation_time": row["creation_time"], "update_time": row["update_time"]})
 
 
