@@ -95,6 +95,6 @@ async def on_response_prepare(request, response):
         secure = sim.settings.public_url.startswith("https://")
         # added as a header: aiohttp serialises response.cookies before this hook runs
         response.headers.add("Set-Cookie", f"sid={new_sid}; Path=/; HttpOnly" + ("; Secure" if secure else ""))
-        sid = new_sid
     if sid:
+        # the CSRF middleware (and its token header) only runs for requests that carry a session
         response.headers["X-Harbor-CSRF-Token"] = csrf_token(sim, sid)

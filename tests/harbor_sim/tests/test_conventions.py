@@ -78,7 +78,8 @@ def test_session_cookie_set_and_csrf_enforced(sim, admin):
     cookie = resp.headers["Set-Cookie"]
     assert cookie.startswith("sid=") and "Path=/" in cookie and "HttpOnly" in cookie
     sid = resp.cookies["sid"]
-    token = resp.headers["X-Harbor-CSRF-Token"]
+    assert "X-Harbor-CSRF-Token" not in resp.headers  # no session sent -> CSRF middleware skipped
+    token = admin.get("/users/current", cookies={"sid": sid}).headers["X-Harbor-CSRF-Token"]
     body = {"project_name": "csrf-proj"}
     # replaying the cookie without the token header: rejected
     no_token = admin.post("/projects", json=body, cookies={"sid": sid})
