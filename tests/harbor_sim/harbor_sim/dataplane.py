@@ -6,13 +6,11 @@ registries, faults, the database) is reached through `host` (see dataplane_host.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import base64
+import concurrent.futures
 import hmac
 import json
 import logging
-import os
-import re
 
 import aiohttp
 from aiohttp import web

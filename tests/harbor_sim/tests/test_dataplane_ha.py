@@ -2,7 +2,6 @@
 load balancer). A push through either node is known to both; a replication job started on one node
 runs exactly once (the Redis queue hands each job to a single worker), whichever node picks it up."""
 
-import os
 import shutil
 import json
 

@@ -1,6 +1,5 @@
 """Job queue: in-process, and Redis where two queues (two sims) share one list: a job runs once."""
 
-import os
 import shutil
 import socket
 import subprocess

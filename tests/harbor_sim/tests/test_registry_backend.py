@@ -1,7 +1,6 @@
 """The real docker-registry subprocess trusts our tokens (kid, issuer, service, scopes)."""
 
 import os
-import shutil
 
 import pytest
 import requests
