@@ -247,7 +247,7 @@ def test_slow_transfer_can_be_stopped(sims, policy, docker):
         assert final["status"] == "Stopped", final
         # the worker notices within a second, long before the 2 MiB at 64 KiB/s (~32 s) are sent
         tasks_url = f"/replication/executions/{new[0]['id']}/tasks"
-        wait_for(lambda: api(a, "GET", tasks_url).json()[0]["status"] == "Stopped", 5,
+        wait_for(lambda: api(a, "GET", tasks_url).json()[0]["status"] == "Stopped", 10,
                  what="the running task to stop")
         assert api(a, "GET", f"/replication/executions/{new[0]['id']}").json()["stopped"] == 1
         assert not _on_b(b, "v1", "slow")
