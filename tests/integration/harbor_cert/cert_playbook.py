@@ -33,13 +33,13 @@ def ansible_env(tmp_path):
     return env
 
 
-def ansible_playbook(tmp_path, playbook, extra_vars, check=False, diff=False, expect_rc=0):
+def ansible_playbook(tmp_path, playbook, extra_vars, check=False, diff=False, expect_rc=0, inventory='localhost,'):
     """Run a playbook against localhost; return (rc, output)."""
     vars_file = tmp_path / 'extra-vars.json'
     extra = dict(ansible_python_interpreter=sys.executable)
     extra.update(extra_vars)
     vars_file.write_text(json.dumps(extra))
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
                '-e', '@%s' % vars_file, os.path.join(PLAYBOOKS, playbook)]
     if check:
         command.append('--check')

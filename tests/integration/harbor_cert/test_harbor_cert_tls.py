@@ -1,100 +1,33 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A real TLS handshake against Debian's nginx serving the issued certificate.
+"""A real TLS handshake against Debian's nginx serving the certificate harbor_cert issued.
 
 Every DNS and IP subjectAltName must verify against the CA; a name not in the list must fail
-with a hostname mismatch. nginx runs as a throwaway foreground process with its own prefix,
-config and logs in a temp dir, on 127.0.0.1 and a free port.
+with a hostname mismatch.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import shutil
-import socket
 import ssl
 import subprocess
-import time
 
 import pytest
 
+from cert_tls import handshake, nginx_serving
+
 pytestmark = pytest.mark.slow
 
-NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
 SANS = ['harbor.lab.example', 'harbor1', 'harbor1.lab.example', '172.30.5.11', '172.30.5.100', '2001:db8::11']
-
-NGINX_CONF = '''
-daemon off;
-master_process off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 16; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/tmp/body;
-    proxy_temp_path {prefix}/tmp/proxy;
-    fastcgi_temp_path {prefix}/tmp/fastcgi;
-    uwsgi_temp_path {prefix}/tmp/uwsgi;
-    scgi_temp_path {prefix}/tmp/scgi;
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        location / {{ return 200 "harbor-cert-ok\\n"; }}
-    }}
-}}
-'''
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def nginx_with_cert(pki, tmp_path):
-    if not shutil.which('nginx') and not __import__('os').path.exists(NGINX):
-        pytest.fail('nginx is missing: scripts/host-packages.txt lists it; run scripts/host-deps.sh')
     issued = pki.run(subject_alt_names=SANS, common_name='harbor.lab.example', key_type='ecdsa')
     assert issued['changed'] and not issued.get('failed'), issued
-    prefix = tmp_path / 'nginx'
-    (prefix / 'tmp').mkdir(parents=True)
-    port = free_port()
-    conf = prefix / 'nginx.conf'
-    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, cert=pki.cert, key=pki.key))
-    proc = subprocess.Popen([NGINX, '-p', str(prefix), '-e', str(prefix / 'error.log'), '-c', str(conf)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                pytest.fail('nginx exited: %s' % proc.stdout.read().decode())
-            try:
-                socket.create_connection(('127.0.0.1', port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail('nginx did not listen on 127.0.0.1:%d' % port)
-                time.sleep(0.1)
+    with nginx_serving(pki.cert, pki.key, tmp_path) as port:
         yield issued, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def handshake(port, server_hostname, cafile):
-    context = ssl.create_default_context(cafile=cafile)  # verify_mode CERT_REQUIRED, check_hostname on
-    with socket.create_connection(('127.0.0.1', port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=server_hostname) as tls:
-            tls.sendall(b'GET / HTTP/1.0\r\nHost: x\r\n\r\n')
-            return tls.recv(4096).decode()
 
 
 def test_every_san_verifies_and_other_names_fail(pki, nginx_with_cert):
