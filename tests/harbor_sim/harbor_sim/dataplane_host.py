@@ -22,6 +22,10 @@ class DataplaneHost:
     def local_registry_url(self):
         return self.sim.registry_url()
 
+    def tls_cert_file(self):
+        """The certificate the sim serves with --tls-cert (None for plain HTTP)."""
+        return self.sim.settings.tls_cert
+
     def token_keys(self):
         return self.sim.dataplane.keys if self.sim.dataplane else None
 
