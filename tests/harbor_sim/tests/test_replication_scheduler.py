@@ -88,3 +88,20 @@ def test_event_trigger_selection():
     store.created.clear()
     engine.on_artifact_event("deletion", "other/app", "sha256:1", ["latest"])
     assert store.created == [(5, "event_based")]  # only the policy with deletion true
+
+
+def test_scheduler_thread_fires_from_the_clock():
+    """The background loop drives _fire second by second (cron every second: engine-level only,
+    the API itself requires second 0 and a fixed minute field)."""
+    import time
+
+    store, queue = FakeStore(), InProcessQueue()
+    engine = ReplicationEngine(store, FakeHost([_policy(9, "* * * * * *")]), queue)
+    engine.start_scheduler()
+    try:
+        deadline = time.monotonic() + 5
+        while len(store.created) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    assert store.created[:2] == [(9, "scheduled"), (9, "scheduled")]
