@@ -24,8 +24,12 @@ def test_labels_global(admin):
     assert [x["id"] for x in admin.get("/labels", params={"scope": "g", "q": f"name={name}"}).json()] == [lid]
     anon = admin.as_user(None, None)
     anon.auth = None
-    assert anon.get(f"/labels/{lid}").status_code == 200  # global labels are readable by anyone
+    assert [x["id"] for x in anon.get("/labels", params={"scope": "g", "q": f"name={name}"}).json()] == [lid]
+    assert anon.get(f"/labels/{lid}").status_code == 401  # by id: system label access needed
     assert anon.put(f"/labels/{lid}", json={"name": name}).status_code == 401
+    # PUT replaces name/description/color
+    assert admin.put(f"/labels/{lid}", json={"name": name}).status_code == 200
+    assert "description" not in admin.get(f"/labels/{lid}").json()
     assert admin.delete(f"/labels/{lid}").status_code == 200
     assert admin.get(f"/labels/{lid}").status_code == 404
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import jsonout
-from ..auth import require_auth, require_project_access, require_system_admin
+from ..auth import require_project_access, require_system_admin
 from ..context import get_sim
 from ..errors import bad_request, conflict, not_found
 from ..listing import filter_items, json_response, page_params, paginate, parse_q, sort_items
@@ -25,10 +25,13 @@ def label_json(row) -> dict:
 
 
 def _authorize(request, sim, scope, project_id, action):
+    """labelAPI.requireAccess; listing global labels is the only unchecked call."""
     if scope == "g":
-        if action not in ("read", "list"):  # Harbor checks nothing for reading global labels
+        if action != "list":
             require_system_admin(request, "label", action)
         return
+    if scope != "p":
+        raise bad_request("unsupported label scope")
     project = find_project(sim, str(project_id))
     require_project_access(request, sim, project, "label", action)
     if project is None:
@@ -78,10 +81,11 @@ def _validate(body):
 @routes.post("/api/v2.0/labels")
 async def create_label(request):
     sim = get_sim(request)
-    require_auth(request)
     body = await read_json(request)
+    check_types(body, BODY_TYPES)
+    scope = body.get("scope") or ""
+    _authorize(request, sim, scope, body.get("project_id") or 0, "create")
     name, scope, project_id = _validate(body)
-    _authorize(request, sim, scope, project_id, "create")
     now = jsonout.now()
     try:
         lid = sim.db.insert("INSERT INTO core_label (name, description, color, scope, project_id, creation_time,"
@@ -114,14 +118,13 @@ async def update_label(request):
     row = _label(request, sim, "update")
     body = await read_json(request)
     check_types(body, BODY_TYPES)
-    name = body.get("name") if body.get("name") is not None else row["name"]
+    # name, description and color are replaced as sent (omitted = empty)
+    name = body.get("name") or ""
     if not name:
         raise bad_request("label name cannot be empty")
     try:
         sim.db.execute("UPDATE core_label SET name = ?, description = ?, color = ?, update_time = ? WHERE id = ?",
-                       (name, body.get("description") if body.get("description") is not None else row["description"],
-                        body.get("color") if body.get("color") is not None else row["color"], jsonout.now(),
-                        row["id"]))
+                       (name, body.get("description") or "", body.get("color") or "", jsonout.now(), row["id"]))
     except UniqueViolation:
         raise conflict(f"label {name} already exists")
     return ok()
