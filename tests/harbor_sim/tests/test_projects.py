@@ -166,12 +166,15 @@ def test_metadatas_endpoints(admin):
     assert admin.get(f"/projects/{pid}/metadatas/").json() == {"public": "false"}
     resp = admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "true", "severity": "low"})
     assert resp.status_code == 400 and error_of(resp)[1] == "only allow one key/value pair"
-    assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": True}).status_code == 200
+    assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": True}).status_code == 400  # map[string]string
+    assert error_of(admin.post(f"/projects/{pid}/metadatas/", json={"retention_id": "1"}))[1] == "invalid key: retention_id"
+    assert error_of(admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "maybe"}))[1] == "invalid value: maybe"
+    assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "TRUE"}).status_code == 200
     assert admin.get(f"/projects/{pid}/metadatas/auto_scan").json() == {"auto_scan": "true"}
-    assert admin.put(f"/projects/{pid}/metadatas/auto_scan", json={"auto_scan": "false"}).status_code == 200
+    assert admin.put(f"/projects/{pid}/metadatas/auto_scan", json={"auto_scan": "0"}).status_code == 200
     assert admin.get(f"/projects/{pid}/metadatas/auto_scan").json() == {"auto_scan": "false"}
     assert admin.delete(f"/projects/{pid}/metadatas/auto_scan").status_code == 200
-    assert admin.get(f"/projects/{pid}/metadatas/auto_scan").status_code == 404
+    assert admin.get(f"/projects/{pid}/metadatas/auto_scan").json() == {}
 
 
 def test_cve_allowlist_roundtrip(admin):

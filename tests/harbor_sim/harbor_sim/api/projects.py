@@ -376,18 +376,34 @@ async def list_metadata(request):
     return json_response(project["metadata"])
 
 
-async def _one_pair(request, project, name=None):
+ENDPOINT_BOOL_KEYS = ("public", "enable_content_trust", "enable_content_trust_cosign", "prevent_vul", "auto_scan")
+
+
+async def _metadata_body(request):
     body = await read_json(request)
-    if len(body) != 1:
+    if not all(isinstance(v, str) for v in body.values()):  # map[string]string in the spec
+        raise bad_request("parsing metadata body from \"\" failed, because json: cannot unmarshal non-string "
+                          "value into Go value of type string")
+    return body
+
+
+def _validate_pair(metas: dict) -> dict:
+    """projectMetadataAPI.validate: exactly one known key, booleans/severity normalised."""
+    if len(metas) != 1:
         raise bad_request("only allow one key/value pair")
-    key, value = next(iter(body.items()))
-    if name is not None and key != name:
-        raise bad_request("the metadata name in the request body doesn't match the one in the path")
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    if key not in META_KEYS:
-        raise bad_request(f"invalid metadata name: {key}")
-    return normalise_metadata({key: value}, proxy=bool(project["registry_id"]))
+    key, value = next(iter(metas.items()))
+    if key in ENDPOINT_BOOL_KEYS:
+        low = value.strip().lower()
+        if low in ("1", "t", "true"):
+            return {key: "true"}
+        if low in ("0", "f", "false"):
+            return {key: "false"}
+        raise bad_request(f"invalid value: {value}")
+    if key == "severity":
+        if value.lower() not in SEVERITIES:
+            raise bad_request(f"invalid value: {value}")
+        return {key: value.lower()}
+    raise bad_request(f"invalid key: {key}")
 
 
 @routes.post("/api/v2.0/projects/{project_name_or_id}/metadatas/")
@@ -395,7 +411,7 @@ async def _one_pair(request, project, name=None):
 async def add_metadata(request):
     sim = get_sim(request)
     project = project_from_request(request, "metadata", "create")
-    meta = await _one_pair(request, project)
+    meta = _validate_pair(await _metadata_body(request))
     for key in meta:
         if key in project["metadata"]:
             raise conflict(f"metadata {key} already exists")
@@ -407,9 +423,8 @@ async def add_metadata(request):
 async def get_metadata(request):
     project = project_from_request(request, "metadata", "read")
     name = request.match_info["meta_name"]
-    if name not in project["metadata"]:
-        raise not_found(f"metadata {name} not found")
-    return json_response({name: project["metadata"][name]})
+    # the manager returns only the names that exist: an unknown name is an empty map
+    return json_response({name: project["metadata"][name]} if name in project["metadata"] else {})
 
 
 @routes.put("/api/v2.0/projects/{project_name_or_id}/metadatas/{meta_name}")
@@ -417,9 +432,11 @@ async def put_metadata(request):
     sim = get_sim(request)
     project = project_from_request(request, "metadata", "update")
     name = request.match_info["meta_name"]
-    if name not in project["metadata"]:
-        raise not_found(f"metadata {name} not found")
-    _set_metadata(sim, project["project_id"], await _one_pair(request, project, name))
+    body = await _metadata_body(request)
+    meta = _validate_pair({name: body.get(name, "")})
+    # UPDATE ... WHERE name = ?: a name that is not set stays unset
+    sim.db.execute("UPDATE core_project_metadata SET value = ? WHERE project_id = ? AND name = ?",
+                   (meta[name], project["project_id"], name))
     return ok()
 
 
@@ -428,8 +445,6 @@ async def delete_metadata(request):
     sim = get_sim(request)
     project = project_from_request(request, "metadata", "delete")
     name = request.match_info["meta_name"]
-    if name not in project["metadata"]:
-        raise not_found(f"metadata {name} not found")
     sim.db.execute("DELETE FROM core_project_metadata WHERE project_id = ? AND name = ?",
                    (project["project_id"], name))
     return ok()

@@ -9,9 +9,9 @@ import re
 from aiohttp import web
 
 from .. import jsonout, passwords, rbac
-from ..auth import current_principal, require_auth, require_project_access, require_system_admin
+from ..auth import require_auth, require_project_access, require_system_admin
 from ..context import get_sim
-from ..errors import HarborError, bad_request, conflict, forbidden, not_found
+from ..errors import HarborError, bad_request, conflict, not_found
 from ..listing import Cond, filter_items, json_response, page_params, paginate, parse_q, sort_items
 from ..storage import UniqueViolation
 from ..validate import check_types, read_json
