@@ -70,12 +70,12 @@ async def get_quota(request):
 async def update_quota(request):
     sim = get_sim(request)
     require_system_admin(request, "quota", "update")
-    row = _one(request, sim)
     body = await read_json(request)
     check_types(body, {"hard": dict})
     hard = body.get("hard") or {}
-    if not hard:
+    if not hard:  # checked before the quota is looked up
         raise bad_request("hard required in body")
+    row = _one(request, sim)
     for key, value in hard.items():
         if key != "storage":
             raise bad_request(f"resource {key} not support")
