@@ -1,0 +1,151 @@
+"""Shared-storage backends after converge + side effect (leader killed, old leader rejoined).
+
+Cross-host checks go through testinfra's Ansible backend with molecule's inventory.
+"""
+import json
+import os
+import pathlib
+
+import pytest
+import testinfra
+import yaml
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+SCENARIO = pathlib.Path(__file__).resolve().parent.parent
+LAB = yaml.safe_load((SCENARIO / "group_vars" / "all.yml").read_text(encoding="utf-8"))
+DB_HOSTS = ["ss-db1", "ss-db2", "ss-db3"]
+
+
+def host(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def address(name):
+    return host(name).interface("eth0").addresses[0]
+
+
+def psql(name, sql, port=5432, hostaddr="127.0.0.1", user="postgres", password=None, db="postgres"):
+    password = password or LAB["postgresql_superuser_password"]
+    cmd = host(name).run(
+        "PGPASSWORD=%s PGCONNECT_TIMEOUT=5 psql -h %s -p %s -U %s -d %s -qAt -c %s",
+        password, hostaddr, str(port), user, db, sql,
+    )
+    assert cmd.rc == 0, cmd.stderr
+    return cmd.stdout.strip()
+
+
+def redis(name, *args, port=6379, target="127.0.0.1"):
+    auth = "REDISCLI_AUTH=%s " % LAB["redis_password"] if port == 6379 else ""
+    cmd = host(name).run(auth + "redis-cli --no-auth-warning --raw -h %s -p %s " + " ".join(["%s"] * len(args)),
+                         target, str(port), *args)
+    assert cmd.rc == 0, cmd.stderr
+    return cmd.stdout.strip().splitlines()
+
+
+@pytest.fixture(scope="module")
+def primaries():
+    return [h for h in DB_HOSTS if psql(h, "SELECT pg_is_in_recovery()") == "f"]
+
+
+def test_exactly_one_writable_primary(primaries):
+    assert len(primaries) == 1, primaries
+
+
+def test_primary_is_patroni_leader(primaries):
+    cluster = json.loads(host(DB_HOSTS[0]).check_output("curl -sf http://%s:8008/cluster", address(DB_HOSTS[0])))
+    leaders = [m["name"] for m in cluster["members"] if m["role"] == "leader"]
+    assert leaders == primaries
+
+
+def test_replicas_stream_from_the_primary(primaries):
+    rows = psql(primaries[0], "SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY 1")
+    replicas = [r.split("|") for r in rows.splitlines()]
+    assert sorted(r[0] for r in replicas) == sorted(set(DB_HOSTS) - set(primaries))
+    assert all(r[1] == "streaming" for r in replicas), replicas
+    # synchronous mode: one standby confirms every commit
+    assert [r[2] for r in replicas].count("sync") == 1, replicas
+
+
+def test_replication_slots_are_active(primaries):
+    slots = psql(primaries[0], "SELECT count(*) FROM pg_replication_slots WHERE active")
+    assert int(slots) == len(DB_HOSTS) - 1
+
+
+@pytest.mark.parametrize("via", DB_HOSTS)
+def test_endpoint_on_every_db_host_reaches_the_leader(via, primaries):
+    assert psql(via, "SELECT pg_is_in_recovery()", port=5000) == "f"
+    served_by = psql(via, "SELECT inet_server_addr()", port=5000)
+    assert served_by == address(primaries[0])
+
+
+def test_harbor_user_writes_its_database_through_the_endpoint():
+    out = psql(DB_HOSTS[1], "CREATE TABLE IF NOT EXISTS ss_verify (x int); INSERT INTO ss_verify VALUES (1); "
+               "SELECT current_user, current_database()", port=5000, user=LAB.get("postgresql_harbor_username", "harbor"),
+               password=LAB["postgresql_harbor_password"], db="registry")
+    assert out.splitlines()[-1] == "harbor|registry"
+
+
+def test_side_effect_lost_no_acknowledged_write():
+    record = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "side_effect.json"
+    if not record.exists():
+        pytest.skip("side_effect did not run (molecule verify alone)")
+    result = json.loads(record.read_text(encoding="utf-8"))
+    assert result["probe"]["failed_over"] and result["probe"]["missing"] == []
+    # the killed leader came back as a standby
+    assert psql(result["pg_old_leader"], "SELECT pg_is_in_recovery()") == "t"
+
+
+def test_redis_one_master_and_linked_replicas():
+    roles = {h: redis(h, "ROLE") for h in DB_HOSTS}
+    masters = [h for h, r in roles.items() if r[0] == "master"]
+    assert len(masters) == 1, roles
+    master_ip = address(masters[0])
+    for h, r in roles.items():
+        if h != masters[0]:
+            info = dict(line.split(":", 1) for line in redis(h, "INFO", "replication") if ":" in line)
+            assert info["role"] == "slave" and info["master_host"] == master_ip, info
+            assert info["master_link_status"] == "up", info
+    info = dict(line.split(":", 1) for line in redis(masters[0], "INFO", "replication") if ":" in line)
+    assert int(info["connected_slaves"]) == len(DB_HOSTS) - 1
+
+
+def test_three_sentinels_agree_on_the_master():
+    answers = {h: redis(h, "SENTINEL", "get-master-addr-by-name", "harbor", port=26379)[0] for h in DB_HOSTS}
+    assert len(set(answers.values())) == 1, answers
+    master = next(iter(answers.values()))
+    assert redis(DB_HOSTS[0], "ROLE", target=master)[0] == "master"
+    sentinels = redis(DB_HOSTS[0], "SENTINEL", "master", "harbor", port=26379)
+    fields = dict(zip(sentinels[::2], sentinels[1::2]))
+    assert int(fields["num-other-sentinels"]) == len(DB_HOSTS) - 1
+    assert int(fields["num-slaves"]) == len(DB_HOSTS) - 1
+
+
+def test_sentinel_config_keeps_the_role_block_and_sentinel_state():
+    text = host(DB_HOSTS[0]).file("/etc/redis/sentinel.conf").content_string
+    assert "# BEGIN harborops.ha sentinel" in text and "sentinel monitor harbor" in text
+    assert text.index("# END harborops.ha sentinel") < text.index("sentinel monitor harbor")
+
+
+def test_etcd_cluster_is_healthy():
+    for h in DB_HOSTS:
+        assert json.loads(host(h).check_output("curl -sf http://127.0.0.1:2379/health"))["health"] == "true"
+
+
+def test_nfs_export_served_by_ganesha():
+    client = host("ss-db1")
+    name = "verify-%s.txt" % os.getpid()
+    client.run("echo shared > /tmp/%s", name)
+    url = "nfs://%s/harbor" % address("ss-db3")
+    cmd = client.run("nfs-cp /tmp/%s '%s/%s?version=4'", name, url, name)
+    assert cmd.rc == 0, cmd.stdout + cmd.stderr
+    listing = client.check_output("nfs-ls '%s?version=4'", url)
+    assert name in listing
+    # the file landed in the exported directory on the server
+    assert host("ss-db3").file("/srv/nfs/harbor/" + name).exists
+
+
+def test_lab_shared_dir_is_one_directory_on_both_harbor_nodes():
+    marker = "/data/.ss-verify-%s" % os.getpid()
+    host("ss-db1").run("echo from-db1 > %s", marker)
+    assert host("ss-db2").file(marker).content_string.strip() == "from-db1"
+    host("ss-db2").run("rm -f %s", marker)
