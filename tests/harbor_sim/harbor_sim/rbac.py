@@ -7,48 +7,53 @@ PROJECT_ADMIN, DEVELOPER, GUEST, MAINTAINER, LIMITED_GUEST = 1, 2, 3, 4, 5
 ROLE_NAMES = {1: "projectAdmin", 2: "developer", 3: "guest", 4: "maintainer", 5: "limitedGuest"}
 
 CRUDL = ("create", "read", "update", "delete", "list")
-# project-level resources and their actions (what a project robot may be granted)
+# What a robot may be granted: src/common/rbac/const.go PoliciesMap ("Project" / "System")
 PROJECT_RESOURCES = {
-    "project": ("read", "update", "delete"), "metadata": CRUDL, "member": CRUDL, "log": ("list",),
-    "label": CRUDL, "quota": ("read",), "repository": ("list", "read", "pull", "push", "delete", "update"),
-    "artifact": ("create", "read", "list", "delete"), "tag": ("create", "list", "delete"),
-    "accessory": ("list",), "artifact-addition": ("read",), "artifact-label": ("create", "delete"),
-    "scan": ("create", "stop", "read"), "sbom": ("create", "stop", "read"), "robot": CRUDL,
-    "immutable-tag": CRUDL, "tag-retention": CRUDL + ("operate",), "notification-policy": CRUDL,
-    "preheat-policy": CRUDL, "scanner": ("create", "read"), "export-cve": ("create", "read"),
+    "log": ("list",), "project": ("read", "delete", "update"), "metadata": CRUDL,
+    "repository": ("read", "update", "delete", "list", "pull", "push"),
+    "artifact": ("read", "create", "list", "delete"), "scan": ("create", "read", "stop"),
+    "sbom": ("create", "read", "stop"), "tag": ("create", "list", "delete"), "accessory": ("list",),
+    "artifact-addition": ("read",), "artifact-label": ("create", "delete"), "scanner": ("create", "read"),
+    "preheat-policy": CRUDL, "immutable-tag": ("create", "delete", "list", "update"),
+    "notification-policy": CRUDL, "tag-retention": CRUDL, "label": CRUDL, "quota": ("read",),
 }
-# system-level resources (kind "system", namespace "/")
 SYSTEM_RESOURCES = {
-    "audit-log": ("list",), "preheat-instance": CRUDL, "project": ("create", "list"),
-    "replication-policy": CRUDL, "replication": ("create", "read", "list", "update"),
-    "replication-adapter": ("list",), "registry": CRUDL, "scan-all": ("create", "read", "update", "stop"),
-    "system-volumes": ("read",), "garbage-collection": ("create", "read", "update", "list", "stop"),
-    "purge-audit": ("create", "read", "update", "list", "stop"), "jobservice-monitor": ("list", "stop"),
-    "tag-retention": CRUDL + ("operate",), "scanner": CRUDL, "label": CRUDL, "export-cve": ("read",),
-    "security-hub": ("read", "list"), "catalog": ("read",), "user": CRUDL, "user-group": CRUDL,
-    "ldap-user": ("create", "list"), "robot": CRUDL, "quota": ("read", "update", "list"),
-    "configuration": ("read", "update"), "notification-policy": CRUDL, "member": CRUDL,
+    "audit-log": ("list",), "preheat-instance": CRUDL, "project": ("list", "create"),
+    "replication-policy": CRUDL, "replication": ("read", "create", "list"), "replication-adapter": ("list",),
+    "registry": CRUDL, "scan-all": ("read", "update", "stop", "create"), "system-volumes": ("read",),
+    "garbage-collection": ("read", "create", "list", "update", "stop"),
+    "purge-audit": ("read", "create", "list", "update", "stop"), "jobservice-monitor": ("list", "stop"),
+    "scanner": CRUDL, "label": ("read", "create", "delete", "update"), "security-hub": ("read", "list"),
+    "catalog": ("read",), "quota": ("read", "list"),
 }
 
-_READ = {("project", "read"), ("metadata", "read"), ("metadata", "list"), ("quota", "read"),
-         ("repository", "list"), ("repository", "read"), ("repository", "pull"), ("artifact", "read"),
-         ("artifact", "list"), ("tag", "list"), ("accessory", "list"), ("artifact-addition", "read")}
-_GUEST = _READ | {("member", "read"), ("member", "list"), ("log", "list"), ("label", "read"), ("label", "list"),
-                  ("robot", "read"), ("robot", "list"), ("scan", "read"), ("sbom", "read")}
-_DEVELOPER = _GUEST | {("repository", "push"), ("artifact", "create"), ("tag", "create"),
-                       ("artifact-label", "create"), ("artifact-label", "delete"), ("scan", "create"),
-                       ("sbom", "create")}
-_MAINTAINER = _DEVELOPER | {("repository", "delete"), ("repository", "update"), ("artifact", "delete"),
-                            ("tag", "delete"), ("label", "create"), ("label", "update"), ("label", "delete"),
-                            ("immutable-tag", "create"), ("immutable-tag", "read"), ("immutable-tag", "update"),
-                            ("immutable-tag", "delete"), ("immutable-tag", "list"), ("tag-retention", "read"),
-                            ("tag-retention", "list"), ("tag-retention", "create"), ("tag-retention", "update"),
-                            ("tag-retention", "operate"), ("scan", "stop"), ("sbom", "stop"),
-                            ("notification-policy", "read"), ("notification-policy", "list")}
-_ADMIN = {(res, act) for res, acts in PROJECT_RESOURCES.items() for act in acts}
+
+def _pairs(spec: str) -> set:
+    out = set()
+    for item in spec.split():
+        res, acts = item.split(":")
+        out.update((res, act) for act in acts.split(","))
+    return out
+
+
+# Project role policies: src/common/rbac/project/rbac_role.go ("project" = the project itself)
+_LIMITED_GUEST = _pairs("project:read quota:read repository:list,pull configuration:read scan:read "
+                        "scanner:read tag:list accessory:list artifact:read,list artifact-addition:read")
+_GUEST = _LIMITED_GUEST | _pairs("member:read,list log:list label:read,list repository:read robot:read,list")
+_DEVELOPER = _GUEST | _pairs("repository:create,update,push artifact:create tag:create "
+                            "artifact-label:create,delete")
+_MAINTAINER = _DEVELOPER | _pairs(
+    "metadata:create,read,update,delete label:create,update,delete repository:delete "
+    "tag-retention:create,read,update,delete,list,operate immutable-tag:create,update,delete,list "
+    "notification-policy:list scan:create,stop artifact:delete tag:delete")
+_ADMIN = _MAINTAINER | _pairs(
+    "project:update,delete member:create,update,delete configuration:update robot:create,update,delete "
+    "notification-policy:create,update,delete,read scanner:create preheat-policy:create,read,update,delete,list")
 ROLE_POLICIES = {PROJECT_ADMIN: _ADMIN, MAINTAINER: _MAINTAINER, DEVELOPER: _DEVELOPER, GUEST: _GUEST,
-                 LIMITED_GUEST: _READ}
-PUBLIC_POLICIES = _READ | {("label", "read"), ("label", "list"), ("scan", "read")}
+                 LIMITED_GUEST: _LIMITED_GUEST}
+# anyone (incl. anonymous) on a public project
+PUBLIC_POLICIES = _pairs("project:read repository:list,pull artifact:read,list artifact-addition:read tag:list "
+                         "accessory:list scan:read label:read,list")
 
 
 def role_allows(role, resource: str, action: str) -> bool:

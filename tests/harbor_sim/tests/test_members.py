@@ -102,3 +102,20 @@ def test_roles_enforced(admin):
     assert users[2].post("/labels", json={"name": unique("l"), "scope": "p", "project_id": pid}).status_code == 403
     assert users[4].delete(f"/projects/{project}").status_code == 403
     assert users[1].delete(f"/projects/{project}").status_code == 200
+
+
+def test_role_tables_from_rbac_role_go(admin):
+    """Spot checks of Harbor's role policy table (src/common/rbac/project/rbac_role.go)."""
+    project = unique("tbl")
+    admin.post("/projects", json={"project_name": project, "metadata": {"auto_scan": "true"}})
+    users = {}
+    for role in (1, 3, 4):
+        _, user = make_user(admin)
+        _add(admin, project, user.auth[0], role)
+        users[role] = user
+    # maintainers may change metadata through the metadata endpoint, guests cannot even read it
+    assert users[4].put(f"/projects/{project}/metadatas/auto_scan", json={"auto_scan": "false"}).status_code == 200
+    assert users[3].get(f"/projects/{project}/metadatas/auto_scan").status_code == 403
+    # nobody but a sysadmin has metadata:list - not even the project admin
+    assert users[1].get(f"/projects/{project}/metadatas/").status_code == 403
+    assert admin.get(f"/projects/{project}/metadatas/").status_code == 200
