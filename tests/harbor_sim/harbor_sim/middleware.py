@@ -62,10 +62,13 @@ async def harbor_middleware(request, handler):
         response = await handler(request)
     except HarborError as exc:
         response = error_response(exc.status, exc.code, exc.message)
-    except web.HTTPMethodNotAllowed:
-        response = error_response(405, "METHOD_NOT_ALLOWED", "method not allowed")
+    except web.HTTPMethodNotAllowed as exc:
+        # go-openapi's router errors, converted by Harbor's error middleware
+        allowed = ",".join(sorted(m for m in exc.allowed_methods if m != "HEAD"))
+        response = error_response(405, "METHOD_NOT_ALLOWED",
+                                  f"method {request.method} is not allowed, but [{allowed}] are")
     except web.HTTPNotFound:
-        response = error_response(404, "NOT_FOUND", "not found")
+        response = error_response(404, "NOT_FOUND", f"path {request.path} was not found")
     except DatabaseError as exc:
         LOG.error("%s %s: database error: %s", request.method, request.path, exc)
         response = error_response(500, "UNKNOWN", "internal server error")

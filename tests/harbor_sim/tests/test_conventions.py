@@ -52,7 +52,7 @@ def test_error_body_exact_bytes(anon):
 def test_unknown_path_is_harbor_404(anon):
     resp = anon.get("/no-such-thing")
     assert resp.status_code == 404
-    assert error_of(resp)[0] == "NOT_FOUND"
+    assert error_of(resp) == ("NOT_FOUND", "path /api/v2.0/no-such-thing was not found")
 
 
 def test_request_id_echoed_or_generated(anon):
@@ -109,7 +109,7 @@ def test_cookie_jar_session_is_trapped(sim):
 def test_method_not_allowed(admin):
     resp = admin.request("PATCH", "/ping")
     assert resp.status_code == 405
-    assert error_of(resp)[0] == "METHOD_NOT_ALLOWED"
+    assert error_of(resp) == ("METHOD_NOT_ALLOWED", "method PATCH is not allowed, but [GET] are")
 
 
 def test_sim_requests_log(sim, admin, anon):
