@@ -13,6 +13,7 @@ __metaclass__ = type
 import re
 import time
 import traceback
+from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -83,6 +84,13 @@ def next_link(link_header):
         return None
     match = LINK_NEXT_RE.search(link_header)
     return match.group(1) if match else None
+
+
+def q_value(value):
+    """Escape a value for Harbor's ``q`` parameter: Harbor URL-unescapes ``q`` once more after the
+    normal query decoding, so a literal ``+`` (project robots ``proj+name``) or ``%`` must be
+    escaped twice, or it would come back as a space."""
+    return quote(str(value), safe='')
 
 
 def find_exact(items, value, key='name'):
@@ -191,7 +199,7 @@ class HarborModule(AnsibleModule):
     def find_by_name(self, path, name, key='name', query=None):
         """Exact lookup: ``q=<key>=<name>`` narrows the list, the exact compare decides."""
         query = dict(query or {})
-        q = '%s=%s' % (key, name)
+        q = '%s=%s' % (key, q_value(name))
         query['q'] = q if not query.get('q') else query['q'] + ',' + q
         return find_exact(self.list(path, query), name, key)
 
@@ -259,9 +267,9 @@ def _first_code(response):
 
 
 def _short(exc):
-    """Last line of a requests/urllib3 exception chain: the part a human needs."""
+    """The part of a requests/urllib3 exception a human needs (e.g. "[Errno 111] Connection refused")."""
     text = str(exc)
-    for marker in ('Caused by ', "(Caused by "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    return text.strip('()').strip()[:400]
+    match = re.search(r'(\[Errno [^\]]+\][^\'"()]*|certificate verify failed[^\'"()]*|Read timed out[^\'"()]*)', text)
+    if match:
+        return match.group(1).strip().rstrip('.')
+    return text[:400]

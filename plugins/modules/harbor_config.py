@@ -148,6 +148,7 @@ options:
     description:
       - Any other configuration key of Harbor's C(PUT /configurations), with its JSON-typed value, for example
         C(banner_message) or C(audit_log_forward_endpoint).
+      - Values of keys whose name contains C(password), C(secret) or C(token) are hidden from the output.
     type: dict
   update_secrets:
     description:
@@ -193,12 +194,15 @@ changed_keys:
   sample: [ldap_url, ldap_search_password]
 '''
 
+import re
+
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
 
 TOP_KEYS = ('auth_mode', 'self_registration', 'project_creation_restriction', 'token_expiration',
             'robot_token_duration', 'robot_name_prefix', 'session_timeout', 'read_only', 'quota_per_project_enable',
             'storage_per_project', 'notification_enable')
 SECRETS = {'ldap': 'search_password', 'oidc': 'client_secret'}
+SECRET_KEY_RE = re.compile(r'password|secret|token(?!_expiration|_duration)', re.I)
 
 
 def flat_values(configurations):
@@ -237,7 +241,15 @@ def plan(current, settings, secrets, update_secrets):
     return changes, send
 
 
+def mask_secret_like(module):
+    """extra_settings is free-form: hide values of password/secret-like keys from every output."""
+    for key, value in (module.params['extra_settings'] or {}).items():
+        if value not in (None, '') and SECRET_KEY_RE.search(str(key)):
+            module.no_log_values.add(str(value))
+
+
 def ensure(module):
+    mask_secret_like(module)
     settings, secrets = desired_settings(module.params)
     overlap = set(settings) & set('%s_%s' % (g, s) for g, s in SECRETS.items())
     if overlap:

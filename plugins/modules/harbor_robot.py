@@ -147,7 +147,7 @@ secret_updated:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, q_value
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     permission_set, permissions_from_set)
 
@@ -222,9 +222,9 @@ def find_robot(module, params):
         project = module.find_by_name('/projects', params['project'])
         if not project:
             raise HarborError('project: no project named %r exists in Harbor' % params['project'])
-        query = {'q': 'Level=project,ProjectID=%d,name=%s' % (project['project_id'], stored)}
+        query = {'q': 'Level=project,ProjectID=%d,name=%s' % (project['project_id'], q_value(stored))}
     else:
-        query = {'q': 'Level=system,name=%s' % stored}
+        query = {'q': 'Level=system,name=%s' % q_value(stored)}
     for robot in module.list('/robots', query):
         if is_robot_named(robot, stored) and robot.get('level', params['level']) == params['level']:
             return robot

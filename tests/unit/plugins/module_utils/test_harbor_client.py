@@ -1,7 +1,7 @@
 """Pure helpers of module_utils/_harbor.py (no HTTP)."""
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    api_base, error_text, find_exact, next_link)
+    api_base, error_text, find_exact, next_link, q_value)
 
 
 class FakeResponse(object):
@@ -46,3 +46,21 @@ def test_find_exact_ignores_fuzzy_matches():
     assert find_exact(items, 'site-b') is items[2]
     assert find_exact(items, 'site') is None
     assert find_exact(None, 'x') is None
+
+
+def test_q_value_survives_harbors_second_unescape():
+    from urllib.parse import unquote
+    for name in ('team-a+ci', 'plain', '100%', 'a b'):
+        assert unquote(q_value(name)) == name
+    assert q_value('team-a+ci') == 'team-a%2Bci'
+
+
+def test_short_keeps_the_useful_part():
+    from ansible_collections.harborops.ha.plugins.module_utils._harbor import _short
+    refused = Exception("HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded (Caused by "
+                        "NewConnectionError(\"...: Failed to establish a new connection: [Errno 111] Connection refused\"))")
+    assert _short(refused) == '[Errno 111] Connection refused'
+    tls = Exception("(Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+                    "verify failed: unable to get local issuer certificate (_ssl.c:1006)')))")
+    assert _short(tls) == 'certificate verify failed: unable to get local issuer certificate'
+    assert _short(Exception('other')) == 'other'
