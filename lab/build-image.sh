@@ -30,6 +30,15 @@ debian_mirror() {
   echo "${m:-http://deb.debian.org/debian}"
 }
 
+debian_security_mirror() {
+  local m=""
+  if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    m=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i ~ /security/) {print $i; exit}}' \
+      /etc/apt/sources.list.d/debian.sources)
+  fi
+  echo "${m:-http://deb.debian.org/debian-security}"
+}
+
 recipe_hash() {
   (cd "$here" && { cat build-image.sh; find image -type f | LC_ALL=C sort | while read -r f; do
     echo "$f"; cat "$f"; done; }) | sha256sum | cut -c1-12
@@ -67,8 +76,7 @@ fi
 
 start=$(date +%s)
 mirror=$(debian_mirror)
-security_mirror=${mirror%/debian}/debian-security
-[ "$security_mirror" = "$mirror/debian-security" ] && security_mirror=http://deb.debian.org/debian-security
+security_mirror=$(debian_security_mirror)
 
 if [ "${LAB_BASE:-debootstrap}" = pull ]; then
   base=debian:$suite
