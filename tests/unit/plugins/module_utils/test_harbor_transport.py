@@ -1,0 +1,152 @@
+"""HarborModule's transport: pagination, retries on connection errors only, credential check,
+check mode and 404 handling (requests replaced by a scripted fake; no network)."""
+
+import pytest
+import requests
+
+from ansible_collections.harborops.ha.plugins.module_utils import _harbor
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+
+
+class Response(object):
+    def __init__(self, status=200, body=None, headers=None):
+        self.status_code = status
+        self._body = body
+        self.headers = headers or {}
+        self.content = b'' if body is None else b'x'
+        self.text = '' if body is None else str(body)
+        self.reason = 'reason'
+
+    def json(self):
+        if self._body is None:
+            raise ValueError('empty')
+        return self._body
+
+
+def make_module(check_mode=False, retries=2):
+    """A HarborModule without AnsibleModule's argument parsing."""
+    module = HarborModule.__new__(HarborModule)
+    module.params = {'harbor_url': 'https://h.example.com', 'timeout': 5, 'retries': retries}
+    module.base = 'https://h.example.com/api/v2.0'
+    module.auth = ('admin', 'pw')
+    module.verify = True
+    module.check_mode = check_mode
+    module.result = {'changed': False}
+    module._credentials_checked = True
+    return module
+
+
+@pytest.fixture
+def script(monkeypatch):
+    """Queue of responses/exceptions handed out by the fake requests.request; records calls."""
+    calls = []
+    queue = []
+
+    def fake_request(method, url, **kwargs):
+        calls.append((method, url, dict(kwargs.get('params') or {}), kwargs.get('json')))
+        item = queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    monkeypatch.setattr(_harbor.requests, 'request', fake_request)
+    monkeypatch.setattr(_harbor, 'RETRY_DELAY', 0)
+    return queue, calls
+
+
+def test_list_follows_pages_until_total(script):
+    queue, calls = script
+    queue.extend([
+        Response(200, [{'id': i} for i in range(100)], {'X-Total-Count': '150',
+                                                         'Link': '</api/v2.0/x?page=2&page_size=100>; rel="next"'}),
+        Response(200, [{'id': i} for i in range(100, 150)], {'X-Total-Count': '150'}),
+    ])
+    items = make_module().list('/x', {'q': 'name=a'})
+    assert [i['id'] for i in items] == list(range(150))
+    assert [c[2]['page'] for c in calls] == [1, 2]
+    assert all(c[2]['page_size'] == 100 and c[2]['q'] == 'name=a' for c in calls)
+
+
+def test_list_stops_on_empty_page(script):
+    queue, calls = script
+    queue.append(Response(200, [], {'X-Total-Count': '5'}))
+    assert make_module().list('/x') == []
+    assert len(calls) == 1
+
+
+def test_connection_errors_are_retried(script):
+    queue, calls = script
+    queue.extend([requests.exceptions.ConnectionError('refused'), Response(200, {'ok': True})])
+    assert make_module().get('/x') == {'ok': True}
+    assert len(calls) == 2
+
+
+def test_connection_errors_give_up_after_retries(script):
+    queue, calls = script
+    queue.extend([requests.exceptions.ConnectionError('[Errno 111] Connection refused')] * 3)
+    with pytest.raises(HarborError) as err:
+        make_module(retries=2).get('/x')
+    assert 'cannot connect to Harbor at https://h.example.com (3 attempt(s))' in str(err.value)
+    assert len(calls) == 3
+
+
+def test_http_errors_are_not_retried_and_explained(script):
+    queue, calls = script
+    queue.append(Response(500, {'errors': [{'code': 'UNKNOWN', 'message': 'internal server error'}]}))
+    with pytest.raises(HarborError) as err:
+        make_module().request('POST', '/registries', body={'name': 'x'})
+    assert str(err.value) == 'Harbor API POST /registries failed: HTTP 500 UNKNOWN: internal server error'
+    assert err.value.status == 500
+    assert len(calls) == 1
+
+
+def test_tls_errors_are_not_retried(script):
+    queue, calls = script
+    queue.append(requests.exceptions.SSLError('certificate verify failed: self signed certificate'))
+    with pytest.raises(HarborError) as err:
+        make_module().get('/x')
+    assert 'TLS verification of https://h.example.com failed' in str(err.value)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize('status, outcome', [(200, None), (412, None), (401, 'authentication failed'),
+                                             (500, 'credential check')])
+def test_credential_check(script, status, outcome):
+    queue, calls = script
+    queue.append(Response(status, {'errors': [{'code': 'X', 'message': 'y'}]}))
+    module = make_module()
+    if outcome is None:
+        module.check_credentials()
+    else:
+        with pytest.raises(HarborError) as err:
+            module.check_credentials()
+        assert outcome in str(err.value)
+        assert 'pw' not in str(err.value)
+    assert calls[0][:2] == ('GET', 'https://h.example.com/api/v2.0/users/current')
+
+
+def test_get_404_is_none_and_delete_404_is_absent(script):
+    queue, calls = script
+    queue.extend([Response(404, {'errors': []}), Response(404, {'errors': []})])
+    module = make_module()
+    assert module.get('/registries/9') is None
+    assert module.delete('/registries/9') is False
+    assert module.result['changed'] is False
+
+
+def test_check_mode_sends_no_write(script):
+    queue, calls = script
+    module = make_module(check_mode=True)
+    assert module.create('/projects', {'project_name': 'p'}) is None
+    assert module.write('PUT', '/projects/1', {}) is None
+    assert module.delete('/projects/1') is True
+    assert module.result['changed'] is True
+    assert calls == []
+
+
+def test_create_returns_id_from_location(script):
+    queue, calls = script
+    queue.append(Response(201, None, {'Location': '/api/v2.0/registries/3'}))
+    module = make_module()
+    assert module.create('/registries', {'name': 'r'}) == 3
+    assert module.result['changed'] is True
