@@ -41,7 +41,7 @@ def main():
     conn.commit()
 
     acked, seq = [], 0
-    last_ok = first_error = recovered = None
+    last_ok = first_error = recovered = recovered_epoch = None
     errors = 0
     start = time.monotonic()
     while time.monotonic() - start < args.seconds:
@@ -65,6 +65,8 @@ def main():
             time.sleep(0.05)
             continue
         now = time.monotonic()
+        if first_error is not None and recovered is None:
+            recovered_epoch = time.time()
         acked.append(seq)
         if len(acked) == 1 and args.ready_file:
             open(args.ready_file, "w", encoding="utf-8").close()
@@ -99,6 +101,7 @@ def main():
         "failed_over": first_error is not None and recovered is not None,
         "outage_seconds": round(recovered - last_ok, 3) if recovered and last_ok else None,
         "first_error_after_seconds": round(first_error - start, 3) if first_error else None,
+        "recovered_epoch": recovered_epoch,
     }))
 
 
