@@ -56,9 +56,9 @@ def script(monkeypatch):
 
 def test_list_follows_pages_until_total(script):
     queue, calls = script
+    first_headers = {'X-Total-Count': '150', 'Link': '</api/v2.0/x?page=2&page_size=100>; rel="next"'}
     queue.extend([
-        Response(200, [{'id': i} for i in range(100)], {'X-Total-Count': '150',
-                                                         'Link': '</api/v2.0/x?page=2&page_size=100>; rel="next"'}),
+        Response(200, [{'id': i} for i in range(100)], first_headers),
         Response(200, [{'id': i} for i in range(100, 150)], {'X-Total-Count': '150'}),
     ])
     items = make_module().list('/x', {'q': 'name=a'})
