@@ -19,13 +19,17 @@ for p in yaml.safe_load(open("galaxy.yml"))["build_ignore"]:
     print(p)
 PY
 ) ./ "$root/"
+rc=0
 (
-  cd "$root"
+  cd "$root" || exit 1
   # ansible-test lists the files through git (tracked + untracked): its own output and the
   # delegation venv it creates under tests/output must not count as content.
-  git init -q .
-  printf '/tests/output/\n__pycache__/\n*.pyc\n' > .git/info/exclude
-  git add -A >/dev/null
-  ansible-test sanity --venv --python "${SANITY_PYTHON:-3.11}" --color no "${@:2}"
-)
-bash scripts/check-build.sh
+  # (set -e does not apply inside a `( ) ||` list: chain explicitly.)
+  git init -q . &&
+    printf '/tests/output/\n__pycache__/\n*.pyc\n' > .git/info/exclude &&
+    git add -A >/dev/null &&
+    ansible-test sanity --venv --python "${SANITY_PYTHON:-3.11}" --color no "${@:2}"
+) || rc=$?
+# The build check runs even when a sanity test failed: both results are reported.
+bash scripts/check-build.sh || rc=$?
+exit "$rc"
