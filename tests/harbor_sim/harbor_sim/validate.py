@@ -1,10 +1,12 @@
-"""Request-body validation in go-swagger's terms: malformed JSON -> 400, schema type mismatch -> 422."""
+"""Request-body validation in go-swagger's terms. The generated BindRequest collects body errors
+(unparsable JSON, wrong JSON types, missing body) into a CompositeValidationError, which Harbor
+serialises as 422 UNPROCESSABLE_ENTITY "validation failure list:\n..."."""
 
 from __future__ import annotations
 
 import json
 
-from .errors import bad_request, unprocessable
+from .errors import unprocessable
 
 TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", list: "array", dict: "object"}
 
@@ -18,10 +20,11 @@ async def read_json(request, expected=dict, required=True):
     try:
         body = json.loads(raw)
     except ValueError as exc:
-        raise bad_request(f"parsing body body from \"\" failed, because {exc}")
+        raise unprocessable(f"validation failure list:\nparsing body body from \"\" failed, because {exc}")
     if expected is not None and not isinstance(body, expected):
-        raise bad_request(f"parsing body body from \"\" failed, because json: cannot unmarshal "
-                          f"{_json_type(body)} into Go value of type {TYPE_NAMES.get(expected, 'object')}")
+        raise unprocessable(f"validation failure list:\nparsing body body from \"\" failed, because json: "
+                            f"cannot unmarshal {_json_type(body)} into Go value of type "
+                            f"{TYPE_NAMES.get(expected, 'object')}")
     return body
 
 

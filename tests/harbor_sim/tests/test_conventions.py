@@ -131,3 +131,14 @@ def test_sim_faults_roundtrip_and_validation(admin):
     assert admin.put("/_sim/faults", json={"transfer_kbps": -1}).status_code == 400
     assert admin.put("/_sim/faults", json={"blocked_hosts": "x"}).status_code == 400
     assert admin.put("/_sim/faults", json={"blocked_hosts": [], "transfer_kbps": 0}).status_code == 200
+
+
+def test_unparsable_or_missing_body_is_422(admin):
+    bad = admin.post("/projects", data="{not json", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 422
+    code, message = error_of(bad)
+    assert code == "UNPROCESSABLE_ENTITY" and message.startswith("validation failure list:\nparsing ")
+    missing = admin.post("/projects")
+    assert missing.status_code == 422 and error_of(missing)[1].endswith("in body is required")
+    wrong_type = admin.post("/projects", json={"project_name": 5})
+    assert wrong_type.status_code == 422

@@ -166,7 +166,7 @@ def test_metadatas_endpoints(admin):
     assert admin.get(f"/projects/{pid}/metadatas/").json() == {"public": "false"}
     resp = admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "true", "severity": "low"})
     assert resp.status_code == 400 and error_of(resp)[1] == "only allow one key/value pair"
-    assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": True}).status_code == 400  # map[string]string
+    assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": True}).status_code == 422  # map[string]string
     assert error_of(admin.post(f"/projects/{pid}/metadatas/", json={"retention_id": "1"}))[1] == "invalid key: retention_id"
     assert error_of(admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "maybe"}))[1] == "invalid value: maybe"
     assert admin.post(f"/projects/{pid}/metadatas/", json={"auto_scan": "TRUE"}).status_code == 200

@@ -382,8 +382,8 @@ ENDPOINT_BOOL_KEYS = ("public", "enable_content_trust", "enable_content_trust_co
 async def _metadata_body(request):
     body = await read_json(request)
     if not all(isinstance(v, str) for v in body.values()):  # map[string]string in the spec
-        raise bad_request("parsing metadata body from \"\" failed, because json: cannot unmarshal non-string "
-                          "value into Go value of type string")
+        raise HarborError(422, "validation failure list:\nparsing metadata body from \"\" failed, because json: "
+                               "cannot unmarshal non-string value into Go value of type string")
     return body
 
 
