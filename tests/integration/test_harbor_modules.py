@@ -155,6 +155,9 @@ def create_project(sim, name):
 @pytest.mark.parametrize('target', TARGETS)
 def test_target(sim, tmp_path, target):
     extra = {'closed_port': testing.free_port(), 'sim_port': sim.port}
+    if target == 'harbor_registry':
+        with open(make_ca_and_server_cert(tmp_path)['ca.crt']) as handle:
+            extra['registry_ca_pem'] = handle.read()
     if target == 'harbor_replication_execution':
         create_project(sim, 'mod-exec-src')
         extra['pushed_digest'] = push_image(sim, tmp_path, 'mod-exec-src/app:v1')
