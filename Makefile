@@ -14,7 +14,7 @@ COLLECTION_ROOT := $(BUILD)/collections/ansible_collections/harborops/ha
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
 # Scenarios run by `make test`, in this order (they share one lab image and one sim bundle).
-MOLECULE_SCENARIOS ?= default dual_master
+MOLECULE_SCENARIOS ?= default dual_master harbor_single
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
@@ -93,7 +93,7 @@ test-sanity: venv
 test-lint: venv
 	ansible-lint --profile production
 
-test-molecule: venv lab-image
+test-molecule: venv lab-image sim-bundle
 	bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
 
 ## --- packaging --------------------------------------------------------------------------------
