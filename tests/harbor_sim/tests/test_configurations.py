@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harbor_sim.testing import SimProcess
 
-from conftest import ADMIN, Client, error_of, make_user
+from simcore_support import ADMIN, Client, error_of, make_user
 
 
 def test_shape_and_write_only_passwords(admin):

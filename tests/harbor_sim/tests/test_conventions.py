@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from conftest import error_of
+from simcore_support import error_of
 
 
 def test_ping_is_plain_text_pong(anon):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import error_of, make_user, unique
+from simcore_support import error_of, make_user, unique
 
 
 def test_labels_global(admin):

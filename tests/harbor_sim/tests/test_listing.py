@@ -12,7 +12,7 @@ from harbor_sim import jsonout
 from harbor_sim.errors import HarborError
 from harbor_sim.listing import Cond, filter_items, link_header, page_params, parse_q
 
-from conftest import error_of, unique
+from simcore_support import error_of, unique
 
 PAGE_SIZE_MSG = "validation failure list:\npage_size in query should be less than or equal to 100"
 

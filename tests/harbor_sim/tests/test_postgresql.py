@@ -9,7 +9,7 @@ import pytest
 
 from harbor_sim.testing import SimProcess
 
-from conftest import ADMIN, Client, error_of, make_user, unique
+from simcore_support import ADMIN, Client, error_of, make_user, unique
 from pgcluster import PgCluster, pg_bindir
 
 pytestmark = pytest.mark.skipif(pg_bindir() is None, reason="PostgreSQL server not installed (host-packages)")

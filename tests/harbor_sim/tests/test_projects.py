@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import error_of, make_user, unique
+from simcore_support import error_of, make_user, unique
 
 NAME_MSG = "project name is not in lower case or contains illegal characters"
 

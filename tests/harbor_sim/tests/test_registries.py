@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harbor_sim.testing import free_port
 
-from conftest import error_of, make_user, unique
+from simcore_support import error_of, make_user, unique
 
 
 def _create(admin, url, **extra):

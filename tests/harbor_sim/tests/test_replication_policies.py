@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import error_of, unique
+from simcore_support import error_of, unique
 
 EITHER = "either src_registry or dest_registry should be empty and the other one shouldn't be empty"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import error_of, make_user, unique
+from simcore_support import error_of, make_user, unique
 
 PULL_PUSH = [{"resource": "repository", "action": "pull"}, {"resource": "repository", "action": "push"}]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import error_of, make_user, unique
+from simcore_support import error_of, make_user, unique
 
 POLICY = ("the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, "
           "1 lowercase letter and 1 number")
@@ -24,7 +24,7 @@ def test_create_location_and_get(admin):
 
 def test_first_user_gets_id_3(tmp_path):
     from harbor_sim.testing import SimProcess
-    from conftest import Client, ADMIN
+    from simcore_support import Client, ADMIN
 
     with SimProcess(tmp_path / "fresh") as fresh:
         client = Client(fresh.url, ADMIN)

@@ -1,0 +1,68 @@
+"""Helpers shared by the harbor-sim core tests (imported by name; conftest.py holds only fixtures)."""
+
+from __future__ import annotations
+
+import itertools
+
+import requests
+
+ADMIN = ("admin", "Harbor12345")
+_counter = itertools.count()
+
+
+class Client:
+    """requests without a cookie jar (like the Ansible modules), rooted at /api/v2.0."""
+
+    def __init__(self, base, auth=None):
+        self.base = base
+        self.auth = auth
+
+    def request(self, method, path, **kwargs):
+        kwargs.setdefault("auth", self.auth)
+        kwargs.setdefault("timeout", 30)
+        url = path if path.startswith("http") else (
+            self.base + (path if path.startswith("/_sim") or path.startswith("/v2") or path.startswith("/service")
+                         else "/api/v2.0" + path))
+        return requests.request(method, url, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def head(self, path, **kw):
+        return self.request("HEAD", path, **kw)
+
+    def as_user(self, user, password):
+        return Client(self.base, (user, password))
+
+
+def unique(prefix="x"):
+    return f"{prefix}{next(_counter)}"
+
+
+def error_of(resp):
+    body = resp.json()
+    assert list(body) == ["errors"] and len(body["errors"]) == 1, resp.text
+    return body["errors"][0]["code"], body["errors"][0]["message"]
+
+
+def make_user(admin, name=None, password="Passw0rd1", sysadmin=False):
+    name = name or unique("user")
+    resp = admin.post("/users", json={"username": name, "email": f"{name}@example.com", "realname": name.title(),
+                                      "password": password, "comment": "test"})
+    assert resp.status_code == 201, resp.text
+    uid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    if sysadmin:
+        assert admin.put(f"/users/{uid}/sysadmin", json={"sysadmin_flag": True}).status_code == 200
+    return uid, admin.as_user(name, password)
