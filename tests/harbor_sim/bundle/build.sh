@@ -80,7 +80,11 @@ install -m 0755 "$here/installer/prepare" "$here/installer/install.sh" "$work/pk
 install -m 0644 "$here/installer/common.sh" "$here/installer/harbor.yml.tmpl" "$work/pkg/harbor/"
 install -m 0644 "$repo_root/LICENSE" "$work/pkg/harbor/LICENSE"
 tar -C "$work/pkg" --owner=0 --group=0 -czf "$tgz.tmp" harbor
+sum=$(sha256sum < "$tgz.tmp" | cut -d' ' -f1)
+echo "$sum  $(basename "$tgz")" > "$tgz.sha256.tmp"
 mv "$tgz.tmp" "$tgz"
+mv "$tgz.sha256.tmp" "$tgz.sha256"
 echo "$hash" > "$stamp"
-(cd "$out" && sha256sum "$(basename "$tgz")" > "$(basename "$tgz").sha256")
+# Older builds of this image (each a full flattened layer) are only in the way now.
+docker image ls --format '{{.Repository}}:{{.Tag}}' "$image_repo" | grep -vxF "$image" | xargs -r docker rmi >/dev/null || true
 say "built $tgz ($(du -h "$tgz" | cut -f1)) in $(( $(date +%s) - start ))s"
