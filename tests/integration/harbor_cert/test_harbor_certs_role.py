@@ -76,6 +76,7 @@ class Site(object):
             'children': {
                 'harbor': {'hosts': {h: {'ansible_host': a} for h, a in self.nodes.items()}},
                 'harbor_clients': {'hosts': {h: {'ansible_host': a} for h, a in CLIENTS.items()}},
+                'bystanders': {'hosts': {'db1': {'ansible_host': '127.0.0.31'}}},
             },
         }}
         path = self.tmp_path / 'inventory.json'
@@ -118,6 +119,7 @@ def test_role_issues_distributes_trusts_and_reissues_for_a_new_node(site, tmp_pa
         assert (tls / 'server.crt').stat().st_mode & 0o777 == 0o644
         assert (tls / 'ca.crt').read_bytes() == ca_pem
     assert not site.file('client1', 'etc/harbor/tls').exists(), 'clients get no key'
+    assert not site.file('db1', 'etc').exists(), 'a play host in neither group is left alone'
     sans = cert_sans(site.pki / 'server.crt')
     assert {'node1', 'node2', '127.0.0.11', '127.0.0.12', 'harbor.cert.test', '127.0.0.100',
             'registry.cert.test'} <= sans
