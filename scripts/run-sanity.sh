@@ -19,6 +19,16 @@ for p in yaml.safe_load(open("galaxy.yml"))["build_ignore"]:
     print(p)
 PY
 ) ./ "$root/"
+# ansible-test bootstraps pip in its venvs with a script from ci-files.testing.ansible.com, which is
+# unreachable here; its documented fallback is a script in its cache: ours (see the file).
+pip_version=$(python3 - <<'PY'
+import os, re, ansible_test
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")).read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)
+get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+[ -f "$get_pip" ] || install -D -m 0644 scripts/ansible-test-get-pip.py "$get_pip"
 rc=0
 (
   cd "$root" || exit 1
