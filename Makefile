@@ -14,7 +14,7 @@ COLLECTION_ROOT := $(BUILD)/collections/ansible_collections/harborops/ha
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
 # Scenarios run by `make test`, in this order (they share one lab image and one sim bundle).
-MOLECULE_SCENARIOS ?= default dual_master harbor_single
+MOLECULE_SCENARIOS ?= default dual_master harbor_single shared_storage
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
@@ -66,7 +66,8 @@ lab: docker-engine
 	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \
 	  $(MAKE) --no-print-directory lab-run
 
-lab-run: venv lab-image
+# Without HARBOR_BUNDLE (a real offline installer) the lab deploys the harbor-sim bundle.
+lab-run: venv lab-image $(if $(HARBOR_BUNDLE),,sim-bundle)
 	bash lab/lab.sh up
 
 .PHONY: lab-destroy
