@@ -66,8 +66,7 @@ lab: docker-engine
 	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \
 	  $(MAKE) --no-print-directory lab-run
 
-# Without HARBOR_BUNDLE (a real offline installer) the lab deploys the harbor-sim bundle.
-lab-run: venv lab-image $(if $(HARBOR_BUNDLE),,sim-bundle)
+lab-run: venv lab-image
 	bash lab/lab.sh up
 
 .PHONY: lab-destroy
