@@ -28,7 +28,7 @@ inputs_hash() {
   {
     echo "base $base_id"
     (cd "$sim_root" && find bundle harbor_sim requirements.txt -type f \
-        ! -name '*.pyc' ! -path '*/__pycache__/*' | LC_ALL=C sort | while read -r f; do
+        ! -name '*.pyc' ! -name '*.md' ! -path '*/__pycache__/*' | LC_ALL=C sort | while read -r f; do
       echo "$f"; cat "$f"; done)
   } | sha256sum | cut -c1-16
 }
