@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Database failover time in the shared_storage lab: leader host killed -> endpoint writable again.
 
 Needs the lab up: `molecule converge -s shared_storage` (containers ss-db1..3). Each run: find the

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write rows through the database endpoint in a loop while the leader is killed.
 
 Runs on a database host (needs python3-psycopg2). Every INSERT whose COMMIT returned is an

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Redis failover time in the shared_storage lab: master frozen -> a Sentinel-aware client writes again.
 
 Needs the lab up: `molecule converge -s shared_storage` (containers ss-db1..3). Each run: ask a

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write to Redis the way a Sentinel-aware client does, while the master fails.
 
 Runs on a Redis host (standard library only). Each loop asks the local Sentinel for the master
