@@ -78,7 +78,7 @@ def main():
         time.sleep(0.02)
 
     missing = []
-    for _ in range(30):  # the endpoint may flap once more right after a promotion
+    for _attempt in range(30):  # the endpoint may flap once more right after a promotion
         try:
             check = connect(args.dsn)
             with check.cursor() as cur:

@@ -18,7 +18,7 @@ def command(sock_file, sock, *args):
     line = sock_file.readline().decode().rstrip("\r\n")
     if line.startswith("*"):  # array of bulk strings (get-master-addr-by-name)
         items = []
-        for _ in range(int(line[1:])):
+        for _item in range(int(line[1:])):
             size = int(sock_file.readline().decode()[1:])
             items.append(sock_file.read(size + 2)[:-2].decode())
         return items
