@@ -6,7 +6,7 @@ from conftest import FIXTURE, HOSTNAMES, NODES, VIP, VIP_NAME, node, vip_holders
 
 testinfra_hosts = ["dm-front"]
 
-CURL_FRONT = f"curl -sS --max-time 5 --cacert /etc/harborops/tls/ca.crt --resolve {VIP_NAME}:443:127.0.0.1"
+CURL_FRONT = f"curl -sS --max-time 5 --cacert /etc/harbor/tls/ca.crt --resolve {VIP_NAME}:443:127.0.0.1"
 
 
 def _headers(text):
