@@ -1,4 +1,4 @@
-"""Test helper: run `python -m harbor_sim serve` as a subprocess (see SIM-CONTRACT.md)."""
+"""Test helper: run `python -m harbor_sim serve` as a subprocess (see CONTRACT.md)."""
 
 from __future__ import annotations
 
