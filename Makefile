@@ -66,7 +66,8 @@ lab: docker-engine
 	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \
 	  $(MAKE) --no-print-directory lab-run
 
-lab-run: venv lab-image
+# Without HARBOR_BUNDLE (a real offline installer) the lab deploys the harbor-sim bundle.
+lab-run: venv lab-image $(if $(HARBOR_BUNDLE),,sim-bundle)
 	bash lab/lab.sh up
 
 .PHONY: lab-destroy

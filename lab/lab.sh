@@ -3,6 +3,9 @@
 # (172.30.0.0/24, fixed addresses from the inventory's harborops_address), then
 # playbooks/site.yml against them.
 #   lab/lab.sh up        create/start what is missing, run the playbook (idempotent)
+#     HARBOR_BUNDLE=/path/harbor-offline-installer-vX.tgz   a real Harbor bundle (default: the
+#                          harbor-sim bundle of `make sim-bundle` in build/bundle)
+#     HARBOR_BUNDLE_SHA256=<64 hex>   its expected sha256 (default: computed here from the file)
 #   lab/lab.sh destroy   remove the lab's containers, volumes and network
 # A machine-wide flock serialises runs: a second `make lab` waits for the first instead of
 # racing it on the same containers.
@@ -16,6 +19,8 @@ image=${LAB_IMAGE:-harborops/lab:latest}
 label=org.harborops.lab=main
 lock=${LAB_LOCK:-/tmp/harborops-lab.lock}
 state=$here/.state
+playbook=${LAB_PLAYBOOK:-playbooks/site.yml}
+sim_bundle_dir=${SIM_BUNDLE_DIR:-build/bundle}
 
 say() { echo "lab: $*" >&2; }
 
@@ -95,17 +100,52 @@ wait_booted() {
   exit 1
 }
 
+# The Harbor offline bundle and its sha256, for the harbor role (extra vars in $state).
+bundle_vars() {
+  local bundle=${HARBOR_BUNDLE:-} sum=${HARBOR_BUNDLE_SHA256:-}
+  if [ -z "$bundle" ]; then
+    bundle=$(ls -1t "$sim_bundle_dir"/harbor-offline-installer-*.tgz 2>/dev/null | head -n1 || true)
+    [ -n "$bundle" ] || { say "no bundle: set HARBOR_BUNDLE=/path/to/harbor-offline-installer-vX.tgz or run 'make sim-bundle'"; exit 1; }
+  fi
+  [ -f "$bundle" ] || { say "HARBOR_BUNDLE $bundle is not a file"; exit 1; }
+  bundle=$(cd "$(dirname "$bundle")" && pwd)/$(basename "$bundle")
+  if [ -z "$sum" ]; then
+    sum=$(sha256sum "$bundle" | cut -d' ' -f1)
+  fi
+  say "Harbor bundle: $bundle (sha256 $sum)"
+  printf 'harbor_bundle_path: "%s"\nharbor_bundle_sha256: "%s"\n' "$bundle" "$sum" >"$state/bundle.yml"
+}
+
+# keepalived in container mode builds its image on the nodes from harborops/lab:latest (there is
+# no registry): hand that image over as a `docker save` archive, re-saved when the image changes.
+keepalived_base_archive() {
+  local archive=$state/keepalived-base.tar id
+  id=$(docker image inspect -f '{{.Id}}' "$image")
+  if [ -s "$archive" ] && [ "$(cat "$archive.id" 2>/dev/null)" = "$id" ]; then
+    return 0
+  fi
+  say "saving $image as the keepalived base image archive ($archive)"
+  docker save --output "$archive.tmp" "$image"
+  mv "$archive.tmp" "$archive"
+  echo "$id" >"$archive.id"
+}
+
 up() {
   docker image inspect "$image" >/dev/null 2>&1 || { say "image $image is missing: run 'make lab-image'"; exit 1; }
   take_lock
   mkdir -p "$state"
+  chmod 0700 "$state"
+  bundle_vars
+  keepalived_base_archive
   mapfile -t hosts < <(lab_hosts)
   ensure_network
   local name container address
   for h in "${hosts[@]}"; do read -r name container address <<<"$h"; ensure_host "$name" "$container" "$address"; done
   for h in "${hosts[@]}"; do read -r name container address <<<"$h"; wait_booted "$container"; done
-  say "running playbooks/site.yml on ${#hosts[@]} hosts (log: $state/site.log)"
-  ansible-playbook -i "$inventory" playbooks/site.yml "$@" 2>&1 | tee "$state/site.log"
+  say "running $playbook on ${#hosts[@]} hosts (log: $state/site.log)"
+  local start=$SECONDS
+  ansible-playbook -i "$inventory" -e "@$state/bundle.yml" "$playbook" "$@" 2>&1 | tee "$state/site.log"
+  say "$playbook took $((SECONDS - start)) s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 destroy() {
