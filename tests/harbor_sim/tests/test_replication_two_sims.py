@@ -69,7 +69,9 @@ def test_push_to_a_appears_on_b_and_deletion_follows(sims, policy, docker):
     client.run("push", ref)
     wait_for(lambda: _on_b(b, "v1"), 30, what="library/app:v1 on B")
     execs = executions(a, policy_id)
-    assert execs[0]["trigger"] == "event_based" and execs[0]["status"] == "Succeed"
+    # the manifest lands on B just before the execution is marked final: wait for the record
+    assert execs[0]["trigger"] == "event_based"
+    assert wait_execution_final(a, execs[0]["id"])["status"] == "Succeed"
     tasks = api(a, "GET", f"/replication/executions/{execs[0]['id']}/tasks", expect=200).json()
     assert tasks[0]["operation"] == "copy" and tasks[0]["src_resource"] == "library/app:[v1]"
     log = api(a, "GET", f"/replication/executions/{execs[0]['id']}/tasks/{tasks[0]['id']}/log",
@@ -87,7 +89,7 @@ def test_push_to_a_appears_on_b_and_deletion_follows(sims, policy, docker):
               if "v1" in [t["name"] for t in x["tags"] or []]][0]["digest"]
     api(a, "DELETE", f"/projects/library/repositories/app/artifacts/{digest}", expect=200)
     wait_for(lambda: not _on_b(b, "v1"), 30, what="library/app:v1 gone from B")
-    assert executions(a, policy_id)[0]["status"] == "Succeed"
+    assert wait_execution_final(a, executions(a, policy_id)[0]["id"])["status"] == "Succeed"
 
 
 def test_repository_deletion_is_not_replicated(sims, policy, docker):
