@@ -104,7 +104,8 @@ wait_booted() {
 bundle_vars() {
   local bundle=${HARBOR_BUNDLE:-} sum=${HARBOR_BUNDLE_SHA256:-}
   if [ -z "$bundle" ]; then
-    bundle=$(ls -1t "$sim_bundle_dir"/harbor-offline-installer-*.tgz 2>/dev/null | head -n1 || true)
+    bundle=$(find "$sim_bundle_dir" -maxdepth 1 -name 'harbor-offline-installer-*.tgz' -printf '%T@ %p\n' 2>/dev/null |
+      sort -rn | head -n1 | cut -d' ' -f2- || true)
     [ -n "$bundle" ] || { say "no bundle: set HARBOR_BUNDLE=/path/to/harbor-offline-installer-vX.tgz or run 'make sim-bundle'"; exit 1; }
   fi
   [ -f "$bundle" ] || { say "HARBOR_BUNDLE $bundle is not a file"; exit 1; }
