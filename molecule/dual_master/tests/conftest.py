@@ -1,12 +1,25 @@
 """Shared helpers for the dual_master verify tests: the nodes, the VIP and who holds it."""
 
+import os
+
 import testinfra
 
 VIP = "172.30.2.100"
 VIP_NAME = "harbor.dm.lab"
 NODES = {"dm-harbor1": "172.30.2.11", "dm-harbor2": "172.30.2.12"}
-HOSTNAMES = {"dm-harbor1": "harbor1", "dm-harbor2": "harbor2"}
-FIXTURE = "dm-fixture-harbor-health"
+# Test values of group_vars/harbor.yml.
+ADMIN = ("admin", "Dm-Adm1n-pw7")
+DEV = ("dmdev", "Dm-Dev-passw0rd")
+ROBOT = ("robot$ha-replicator", "Dm-Replicator-Secret9")
+# Harbor's proxy and core: stopping them takes a node's Harbor off the network.
+HARBOR_FRONT_CONTAINERS = "nginx harbor-core"
+# keepalived's track script, run where keepalived runs it (container mode: its CA path is in there).
+TRACK_CHECK = "docker exec keepalived /etc/keepalived/check_harbor.sh"
+
+
+def controller_ca():
+    """The CA of harbor_certs on the controller (harbor_certs_local_dir)."""
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "dm-pki", "ca.crt")
 
 
 def node(name):

@@ -1,33 +1,38 @@
-"""The pair as clients see it: one VIP holder, the VIP answers, the nginx front proxies."""
+"""The pair as clients see it: one VIP holder, the VIP answers over verified TLS, the front proxies."""
 
+import json
 import time
 
-from conftest import FIXTURE, HOSTNAMES, NODES, VIP, VIP_NAME, node, vip_holders
+from conftest import ADMIN, HARBOR_FRONT_CONTAINERS, NODES, TRACK_CHECK, VIP_NAME, node, vip_holders
 
 testinfra_hosts = ["dm-front"]
 
-CURL_FRONT = f"curl -sS --max-time 5 --cacert /etc/harbor/tls/ca.crt --resolve {VIP_NAME}:443:127.0.0.1"
+CURL = f"curl -sS --max-time 10 --cacert /etc/harbor/tls/ca.crt -u {ADMIN[0]}:{ADMIN[1]}"
+CURL_FRONT = f"{CURL} --resolve {VIP_NAME}:443:127.0.0.1"
 
 
-def _headers(text):
-    out = {}
-    for line in text.splitlines():
-        if ":" in line:
-            key, value = line.split(":", 1)
-            out[key.strip().lower()] = value.strip()
-    return out
+def _served_by(host, curl):
+    """The node whose Harbor answered: systeminfo's registry_url is the node's own name (its IP)."""
+    info = json.loads(host.check_output(f"{curl} https://{VIP_NAME}/api/v2.0/systeminfo"))
+    return next(n for n, ip in NODES.items() if info["registry_url"] == ip)
 
 
 def test_exactly_one_node_holds_the_vip():
     assert len(vip_holders()) == 1
 
 
-def test_vip_answers_from_the_holder(host):
-    holder = vip_holders()[0]
-    res = host.run(f"curl -sS --max-time 5 -D - http://{VIP}/api/v2.0/ping")
-    assert res.rc == 0, res.stderr
-    assert res.stdout.rstrip().endswith("Pong")
-    assert _headers(res.stdout)["x-fixture-node"] == HOSTNAMES[holder]
+def test_vip_name_answers_from_the_holder_with_a_verified_certificate(host):
+    # /etc/hosts of the lab maps the VIP name to the VIP (prepare.yml).
+    res = host.run(f"curl -sS --max-time 10 --cacert /etc/harbor/tls/ca.crt https://{VIP_NAME}/api/v2.0/ping")
+    assert res.rc == 0 and res.stdout == "Pong", res.stderr
+    assert _served_by(host, CURL) == vip_holders()[0]
+
+
+def test_vip_certificate_is_checked_for_the_name(host):
+    """Verification is on: the same VIP under a name the certificate does not carry is refused."""
+    res = host.run("curl -sS --max-time 10 --cacert /etc/harbor/tls/ca.crt --resolve other.dm.lab:443:172.30.2.100 "
+                   "https://other.dm.lab/api/v2.0/ping")
+    assert res.rc in (51, 60), res.stderr  # curl: the peer certificate does not match the name
 
 
 def test_front_config_passes_nginx_t(host):
@@ -37,20 +42,21 @@ def test_front_config_passes_nginx_t(host):
 
 def test_front_site_has_what_harbor_needs(host):
     site = host.file("/etc/nginx/conf.d/harborops-harbor.conf").content_string
-    for line in ("ip_hash;", "client_max_body_size 0;", "proxy_buffering off;", "proxy_request_buffering off;"):
+    for line in ("ip_hash;", "client_max_body_size 0;", "proxy_buffering off;", "proxy_request_buffering off;",
+                 "proxy_ssl_verify on;"):
         assert line in site
     for address in NODES.values():
-        assert f"server {address}:80 max_fails=2 fail_timeout=10s;" in site
+        assert f"server {address}:443 max_fails=2 fail_timeout=10s;" in site
 
 
-def test_front_terminates_tls_and_forwards_headers(host):
-    res = host.run(f"{CURL_FRONT} -D - https://{VIP_NAME}/api/v2.0/ping")
-    assert res.rc == 0, res.stderr
-    assert res.stdout.rstrip().endswith("Pong")
-    seen = _headers(res.stdout)
-    assert seen["x-fixture-seen-host"] == VIP_NAME
-    assert seen["x-fixture-seen-x-forwarded-proto"] == "https"
-    assert seen["x-fixture-seen-x-forwarded-for"] == "127.0.0.1"
+def test_front_proxies_harbor_over_verified_tls(host):
+    res = host.run(f"{CURL_FRONT} https://{VIP_NAME}/api/v2.0/ping")
+    assert res.rc == 0 and res.stdout == "Pong", res.stderr
+    # The registry API through the front: the token challenge names the serving node's realm.
+    challenge = host.run(f"curl -sS --max-time 10 --cacert /etc/harbor/tls/ca.crt --resolve {VIP_NAME}:443:127.0.0.1 "
+                         f"-o /dev/null -D - https://{VIP_NAME}/v2/")
+    assert " 401" in challenge.stdout.splitlines()[0]
+    assert any(f'realm="https://{ip}/service/token"' in challenge.stdout for ip in NODES.values())
 
 
 def test_front_redirects_http_to_https(host):
@@ -59,25 +65,22 @@ def test_front_redirects_http_to_https(host):
 
 
 def test_front_is_sticky_per_client(host):
-    request = f"{CURL_FRONT} -D - -o /dev/null https://{VIP_NAME}/api/v2.0/ping"
-    served = {_headers(host.check_output(request))["x-fixture-node"] for attempt in range(6)}
+    served = {_served_by(host, CURL_FRONT) for attempt in range(6)}
     assert len(served) == 1
 
 
 def test_front_skips_a_dead_node(host):
-    """Passive health: with the client's node down, the front answers from the other one."""
-    first = _headers(host.check_output(f"{CURL_FRONT} -D - -o /dev/null https://{VIP_NAME}/api/v2.0/ping"))["x-fixture-node"]
-    dead = next(n for n, h in HOSTNAMES.items() if h == first)
-    node(dead).check_output(f"systemctl stop {FIXTURE}")
+    """Passive health: with the client's node's Harbor down, the front answers from the other one."""
+    dead = _served_by(host, CURL_FRONT)
+    node(dead).check_output(f"docker stop {HARBOR_FRONT_CONTAINERS}")
     try:
-        res = host.run(f"{CURL_FRONT} -D - https://{VIP_NAME}/api/v2.0/ping")
-        assert res.rc == 0 and res.stdout.rstrip().endswith("Pong"), res.stderr
-        assert _headers(res.stdout)["x-fixture-node"] != first
+        assert _served_by(host, CURL_FRONT) != dead
     finally:
-        node(dead).check_output(f"systemctl start {FIXTURE}")
-        # Give keepalived's track script time to see the endpoint again (rise 2 x interval 1).
-        deadline = time.time() + 15
-        while node(dead).run("/etc/keepalived/check_harbor.sh").rc != 0 and time.time() < deadline:
-            time.sleep(0.5)
+        node(dead).check_output(f"docker start {' '.join(reversed(HARBOR_FRONT_CONTAINERS.split()))}")
+        # Give keepalived's track script time to see Harbor again (rise 2 x interval 1).
+        deadline = time.time() + 120
+        while node(dead).run(TRACK_CHECK).rc != 0 and time.time() < deadline:
+            time.sleep(1)
         time.sleep(3)
+    assert node(dead).run(TRACK_CHECK).rc == 0
     assert len(vip_holders()) == 1

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import FIXTURE, NODES
+from conftest import HARBOR_FRONT_CONTAINERS, NODES, TRACK_CHECK
 
 testinfra_hosts = ["harbor"]
 
@@ -60,9 +60,17 @@ def test_live_config_passes_keepalived_config_test(host):
     assert cmd.rc == 0, cmd.stderr
 
 
-def test_track_script_follows_the_local_endpoint(host):
-    assert host.service(FIXTURE).is_running
-    assert host.run("/etc/keepalived/check_harbor.sh").rc == 0
+def test_harbor_runs_and_the_track_script_passes(host):
+    for container in HARBOR_FRONT_CONTAINERS.split():
+        info = json.loads(host.check_output(f"docker inspect {container}"))[0]
+        assert info["State"]["Running"], container
+    assert host.run(TRACK_CHECK).rc == 0
+
+
+def test_track_script_asks_harbor_over_verified_tls(host):
+    script = host.file("/etc/keepalived/check_harbor.sh").content_string
+    assert "https://harbor.dm.lab/api/v2.0/ping" in script and "--cacert" in script
+    assert "--insecure" not in script and " -k " not in script
 
 
 @pytest.mark.parametrize("state", ["MASTER", "BACKUP"])
