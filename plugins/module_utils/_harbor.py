@@ -232,10 +232,26 @@ class HarborModule(AnsibleModule):
         self.result['changed'] = True
         return True
 
+    # ------------------------------------------------------------------ state=absent
+    def ensure_absent(self, key, existing, collection, id_key='id', label_key='name', view=None):
+        """Delete ``existing`` (if Harbor has it) at ``<collection>/<id>`` and return ``key`` as ``{}``.
+
+        The diff's before side is ``view(existing)``, by default just the object's ``label_key``.
+        """
+        self.result[key] = {}
+        if existing:
+            self.set_diff(view(existing) if view else {label_key: existing[label_key]}, {})
+            self.delete('%s/%d' % (collection, existing[id_key]))
+
     # ------------------------------------------------------------------ results
     def set_diff(self, before, after):
         if self._diff:
             self.result['diff'] = dict(before=before, after=after)
+
+    def report(self, key, path, existing):
+        """Return ``key`` as Harbor now has it: re-read ``path`` when this run wrote to the object,
+        else the copy read before the run (nothing changed, or check mode wrote nothing)."""
+        self.result[key] = self.get(path) if self.result['changed'] and not self.check_mode else existing
 
     def run(self, func):
         """Call ``func(self)`` and turn HarborError into a clean failure."""

@@ -145,10 +145,7 @@ def ensure(module):
     existing = module.find_by_name('/projects', params['name'])
 
     if params['state'] == 'absent':
-        module.result['project'] = {}
-        if existing:
-            module.set_diff({'name': existing['name']}, {})
-            module.delete('/projects/%d' % existing['project_id'])
+        module.ensure_absent('project', existing, '/projects', id_key='project_id')
         return
 
     meta = desired_metadata(params)
@@ -210,8 +207,7 @@ def ensure(module):
         module.write('PUT', '/projects/%d' % project_id, {'metadata': changes})
     if 'storage_quota' in after:
         module.write('PUT', '/quotas/%d' % quota['id'], {'hard': {'storage': params['storage_quota']}})
-    module.result['project'] = (module.get('/projects/%d' % project_id)
-                                if module.result['changed'] and not module.check_mode else existing)
+    module.report('project', '/projects/%d' % project_id, existing)
 
 
 def main():

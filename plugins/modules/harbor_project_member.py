@@ -116,10 +116,8 @@ def ensure(module):
     label = '%s %s' % ('user' if params['user'] else 'group', name)
 
     if params['state'] == 'absent':
-        module.result['member'] = {}
-        if existing:
-            module.set_diff({'member': label, 'role': existing.get('role_name')}, {})
-            module.delete('%s/%d' % (base, existing['id']))
+        module.ensure_absent('member', existing, base,
+                             view=lambda member: {'member': label, 'role': member.get('role_name')})
         return
 
     if not existing:
@@ -131,8 +129,7 @@ def ensure(module):
     if existing.get('role_id') != ROLES[params['role']]:
         module.set_diff({'member': label, 'role': existing.get('role_name')}, {'member': label, 'role': params['role']})
         module.write('PUT', '%s/%d' % (base, existing['id']), {'role_id': ROLES[params['role']]})
-    module.result['member'] = (module.get('%s/%d' % (base, existing['id']))
-                               if module.result['changed'] and not module.check_mode else existing)
+    module.report('member', '%s/%d' % (base, existing['id']), existing)
 
 
 def main():

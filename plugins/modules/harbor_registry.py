@@ -210,10 +210,7 @@ def ensure(module):
                if params.get(k) is not None]
 
     if params['state'] == 'absent':
-        module.result.update(registry={})
-        if existing:
-            module.set_diff(current_view(existing), {})
-            module.delete('/registries/%d' % existing['id'])
+        module.ensure_absent('registry', existing, '/registries', view=current_view)
         return
 
     if existing and params['type'] and existing.get('type') != params['type']:

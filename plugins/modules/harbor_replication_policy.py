@@ -320,10 +320,7 @@ def ensure(module):
     existing = module.find_by_name('/replication/policies', params['name'])
 
     if params['state'] == 'absent':
-        module.result['policy'] = {}
-        if existing:
-            module.set_diff({'name': existing['name']}, {})
-            module.delete('/replication/policies/%d' % existing['id'])
+        module.ensure_absent('policy', existing, '/replication/policies')
         return
 
     src_id = registry_id(module, params['src_registry'], 'src_registry')
@@ -345,8 +342,7 @@ def ensure(module):
         module.set_diff(dict((k, readable(current, names)[k]) for k in changed),
                         dict((k, readable(desired, names)[k]) for k in changed))
         module.write('PUT', '/replication/policies/%d' % existing['id'], body)
-    module.result['policy'] = (module.get('/replication/policies/%d' % existing['id'])
-                               if module.result['changed'] and not module.check_mode else existing)
+    module.report('policy', '/replication/policies/%d' % existing['id'], existing)
 
 
 def main():

@@ -239,10 +239,7 @@ def ensure(module):
     existing = find_robot(module, params)
 
     if params['state'] == 'absent':
-        module.result['robot'] = {}
-        if existing:
-            module.set_diff({'name': existing['name']}, {})
-            module.delete('/robots/%d' % existing['id'])
+        module.ensure_absent('robot', existing, '/robots')
         return
 
     perms = desired_permissions(params)
@@ -282,8 +279,7 @@ def ensure(module):
         module.write('PUT', '/robots/%d' % existing['id'], body)
     if params['secret'] and params['update_secret'] == 'always':
         set_secret(module, existing['id'])
-    module.result['robot'] = (module.get('/robots/%d' % existing['id'])
-                              if module.result['changed'] and not module.check_mode else existing)
+    module.report('robot', '/robots/%d' % existing['id'], existing)
 
 
 def main():

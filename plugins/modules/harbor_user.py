@@ -149,10 +149,7 @@ def ensure(module):
     existing = module.find_by_name('/users', params['username'], key='username')
 
     if params['state'] == 'absent':
-        module.result['user'] = {}
-        if existing:
-            module.set_diff({'username': existing['username']}, {})
-            module.delete('/users/%d' % existing['user_id'])
+        module.ensure_absent('user', existing, '/users', id_key='user_id', label_key='username')
         return
 
     desired = {'email': params['email'], 'realname': params['realname'], 'comment': params['comment'],
@@ -190,8 +187,7 @@ def ensure(module):
         module.write('PUT', '/users/%d/sysadmin' % user_id, {'sysadmin_flag': params['sysadmin']})
     if params['password'] is not None and params['update_password'] == 'always':
         module.result['password_updated'] = set_password(module, user_id)
-    module.result['user'] = (module.get('/users/%d' % user_id)
-                             if module.result['changed'] and not module.check_mode else existing)
+    module.report('user', '/users/%d' % user_id, existing)
 
 
 def main():

@@ -150,3 +150,48 @@ def test_create_returns_id_from_location(script):
     module = make_module()
     assert module.create('/registries', {'name': 'r'}) == 3
     assert module.result['changed'] is True
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_ensure_absent_deletes_what_exists(script, check_mode):
+    queue, calls = script
+    queue.append(Response(200, None))
+    module = make_module(check_mode=check_mode)
+    module._diff = True
+    module.ensure_absent('user', {'user_id': 7, 'username': 'alice'}, '/users', id_key='user_id',
+                         label_key='username')
+    assert module.result == {'changed': True, 'user': {}, 'diff': {'before': {'username': 'alice'}, 'after': {}}}
+    assert [c[:2] for c in calls] == ([] if check_mode else [('DELETE', 'https://h.example.com/api/v2.0/users/7')])
+
+
+def test_ensure_absent_of_nothing_changes_nothing(script):
+    queue, calls = script
+    module = make_module()
+    module._diff = True
+    module.ensure_absent('robot', None, '/robots', view=lambda robot: 1 / 0)
+    assert module.result == {'changed': False, 'robot': {}}
+    assert calls == []
+
+
+def test_ensure_absent_diff_uses_the_view(script):
+    queue, calls = script
+    queue.append(Response(200, None))
+    module = make_module()
+    module._diff = True
+    module.ensure_absent('registry', {'id': 3, 'name': 'r', 'url': 'https://r'}, '/registries',
+                         view=lambda registry: {'url': registry['url']})
+    assert module.result['diff']['before'] == {'url': 'https://r'}
+    assert calls[0][:2] == ('DELETE', 'https://h.example.com/api/v2.0/registries/3')
+
+
+@pytest.mark.parametrize('changed, check_mode, rereads', [(True, False, True), (False, False, False),
+                                                          (True, True, False)])
+def test_report_rereads_only_after_a_real_write(script, changed, check_mode, rereads):
+    queue, calls = script
+    queue.append(Response(200, {'id': 1, 'description': 'new'}))
+    module = make_module(check_mode=check_mode)
+    module.result['changed'] = changed
+    module.report('policy', '/replication/policies/1', {'id': 1, 'description': 'old'})
+    assert module.result['policy']['description'] == ('new' if rereads else 'old')
+    assert [c[:2] for c in calls] == ([('GET', 'https://h.example.com/api/v2.0/replication/policies/1')]
+                                      if rereads else [])
