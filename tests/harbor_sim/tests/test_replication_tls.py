@@ -1,15 +1,8 @@
 """Replication to a sim served over HTTPS with a self-signed certificate: the endpoint's
 ca_certificate is what makes it trusted (verification on by default, insecure not needed)."""
 
-import datetime
-import ipaddress
-
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from dataplane_support import (ADMIN, API, make_oci_layout, skopeo, skopeo_inspect_digest,
                                wait_for)
@@ -18,26 +11,8 @@ from harbor_sim.testing import SimProcess
 pytestmark = pytest.mark.slow
 
 
-def _self_signed(tmp_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "simdata-tls")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "tls.crt", tmp_path / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_path), str(key_path)
-
-
-def test_event_replication_to_https_peer_needs_its_ca(tmp_path):
-    cert, key = _self_signed(tmp_path)
+def test_event_replication_to_https_peer_needs_its_ca(tmp_path, self_signed_tls):
+    cert, key = self_signed_tls
     pem = open(cert, encoding="ascii").read()
     with SimProcess(str(tmp_path / "a")) as a, \
             SimProcess(str(tmp_path / "b"), extra_args=["--tls-cert", cert, "--tls-key", key]) as b:
