@@ -5,10 +5,10 @@ Same `db` adapter as replication.store (query/execute/insert, '?' placeholders).
 
 from __future__ import annotations
 
-import contextlib
 import json
 
-from .replication.store import now_text
+from . import jsonout
+from .storage import create_tables
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS simdata_repository (
@@ -26,7 +26,6 @@ SCHEMA = [
         UNIQUE (repository_id, name))""",
 ]
 
-ZERO_TIME = "0001-01-01T00:00:00.000Z"
 CONFIG_MEDIA_TYPE_IMAGE = ("application/vnd.docker.container.image.v1+json",
                            "application/vnd.oci.image.config.v1+json")
 
@@ -36,11 +35,7 @@ class ArtifactStore:
         self.db = db
 
     def create_schema(self):
-        # sims sharing one PostgreSQL database must not race on CREATE TABLE
-        lock = getattr(self.db, "schema_lock", None)
-        with lock() if lock else contextlib.nullcontext():
-            for stmt in SCHEMA:
-                self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
+        create_tables(self.db, SCHEMA)
 
     # -- writes (from registry notifications) -------------------------------------------
     def _repository_id(self, name, create=True):
@@ -49,7 +44,7 @@ class ArtifactStore:
             return rows[0]["id"]
         if not create:
             return None
-        now = now_text()
+        now = jsonout.now()
         try:
             return self.db.insert("INSERT INTO simdata_repository (project_name, name, pull_count,"
                                   " creation_time, update_time) VALUES (?, ?, 0, ?, ?)",
@@ -63,7 +58,7 @@ class ArtifactStore:
     def record_push(self, repository, digest, media_type, manifest_media_type, size, tag=None,
                     refs=()):
         repo_id = self._repository_id(repository)
-        now = now_text()
+        now = jsonout.now()
         rows = self.db.query("SELECT id FROM simdata_artifact WHERE repository_id = ? AND digest = ?",
                              (repo_id, digest))
         if rows:
@@ -86,7 +81,7 @@ class ArtifactStore:
         repo_id = self._repository_id(repository, create=False)
         if repo_id is None:
             return
-        now = now_text()
+        now = jsonout.now()
         self.db.execute("UPDATE simdata_repository SET pull_count = pull_count + 1 WHERE id = ?",
                         (repo_id,))
         if digest:
@@ -179,12 +174,12 @@ class ArtifactStore:
                "manifest_media_type": row["manifest_media_type"], "project_id": project_id,
                "repository_id": row["repository_id"], "repository_name": repository_name,
                "digest": row["digest"], "size": row["size"], "push_time": row["push_time"],
-               "pull_time": row.get("pull_time") or ZERO_TIME, "extra_attrs": {},
+               "pull_time": row.get("pull_time") or jsonout.ZERO_TIME, "extra_attrs": {},
                "addition_links": {}, "labels": None, "icon": "",
                "references": [{"parent_id": row["id"], "child_digest": d} for d in refs] or None}
         if with_tag:
             out["tags"] = [{"id": t["id"], "repository_id": t["repository_id"],
                             "artifact_id": t["artifact_id"], "name": t["name"],
-                            "push_time": t["push_time"], "pull_time": t.get("pull_time") or ZERO_TIME,
+                            "push_time": t["push_time"], "pull_time": t.get("pull_time") or jsonout.ZERO_TIME,
                             "immutable": False} for t in self.tags_of(row["id"])] or None
         return out

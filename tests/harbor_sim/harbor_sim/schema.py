@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import jsonout, passwords
+from .storage import create_tables
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS core_user (
@@ -73,8 +74,7 @@ TABLES = [
 
 def create(db, admin_password: str) -> None:
     with db.schema_lock():
-        for stmt in TABLES:
-            db.execute(stmt.replace("{pk}", db.pk_column))
+        create_tables(db, TABLES)
         if db.query_one("SELECT id FROM core_user WHERE id = 1") is None:
             seed(db, admin_password)
 

@@ -18,6 +18,15 @@ import threading
 LOG = logging.getLogger("harbor_sim.storage")
 
 
+def create_tables(db, statements) -> None:
+    """Run CREATE TABLE statements on `db` ('{pk}' stands for its auto-increment key column) under
+    its schema lock: sims sharing one PostgreSQL database must not race on CREATE TABLE."""
+    lock = getattr(db, "schema_lock", None)
+    with lock() if lock else contextlib.nullcontext():
+        for stmt in statements:
+            db.execute(stmt.replace("{pk}", db.pk_column), ())
+
+
 class DatabaseError(Exception):
     """The database is unreachable or failed (not a constraint violation)."""
 

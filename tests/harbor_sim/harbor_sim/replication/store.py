@@ -6,8 +6,8 @@ execute(sql, params) -> None, insert(sql, params) -> new id; SQL uses '?' placeh
 
 from __future__ import annotations
 
-import contextlib
-import datetime
+from .. import jsonout
+from ..storage import create_tables
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS simdata_execution (
@@ -21,29 +21,18 @@ SCHEMA = [
         start_time VARCHAR(32), end_time VARCHAR(32), log TEXT NOT NULL DEFAULT '')""",
 ]
 
-ZERO_TIME = "0001-01-01T00:00:00.000Z"
-
-
-def now_text() -> str:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
 
 class ExecutionStore:
     def __init__(self, db):
         self.db = db
 
     def create_schema(self):
-        # sims sharing one PostgreSQL database must not race on CREATE TABLE
-        lock = getattr(self.db, "schema_lock", None)
-        with lock() if lock else contextlib.nullcontext():
-            for stmt in SCHEMA:
-                self.db.execute(stmt.replace("{pk}", self.db.pk_column), ())
+        create_tables(self.db, SCHEMA)
 
     def create_execution(self, policy_id, trigger) -> int:
         return self.db.insert(
             "INSERT INTO simdata_execution (policy_id, status, status_text, trigger, start_time)"
-            " VALUES (?, 'InProgress', '', ?, ?)", (policy_id, trigger, now_text()))
+            " VALUES (?, 'InProgress', '', ?, ?)", (policy_id, trigger, jsonout.now()))
 
     def get_execution(self, exec_id):
         rows = self.db.query("SELECT * FROM simdata_execution WHERE id = ?", (exec_id,))
@@ -61,13 +50,13 @@ class ExecutionStore:
         # a stop request wins over whatever the worker concluded
         self.db.execute(
             "UPDATE simdata_execution SET status = CASE WHEN status = 'Stopped' THEN 'Stopped' ELSE ? END,"
-            " status_text = ?, end_time = ? WHERE id = ?", (status, status_text, now_text(), exec_id))
+            " status_text = ?, end_time = ? WHERE id = ?", (status, status_text, jsonout.now(), exec_id))
 
     def stop_execution(self, exec_id):
         self.db.execute("UPDATE simdata_execution SET status = 'Stopped', end_time = ?"
-                        " WHERE id = ? AND status = 'InProgress'", (now_text(), exec_id))
+                        " WHERE id = ? AND status = 'InProgress'", (jsonout.now(), exec_id))
         self.db.execute("UPDATE simdata_task SET status = 'Stopped', end_time = ?"
-                        " WHERE execution_id = ? AND status = 'Pending'", (now_text(), exec_id))
+                        " WHERE execution_id = ? AND status = 'Pending'", (jsonout.now(), exec_id))
 
     def delete_for_policy(self, policy_id):
         self.db.execute("DELETE FROM simdata_task WHERE execution_id IN"
@@ -86,15 +75,15 @@ class ExecutionStore:
 
     def start_task(self, task_id):
         self.db.execute("UPDATE simdata_task SET status = 'InProgress', start_time = ?,"
-                        " job_id = ? WHERE id = ?", (now_text(), f"task-{task_id}", task_id))
+                        " job_id = ? WHERE id = ?", (jsonout.now(), f"task-{task_id}", task_id))
 
     def finish_task(self, task_id, status, log=None):
         if log is None:
             self.db.execute("UPDATE simdata_task SET status = ?, end_time = ? WHERE id = ?",
-                            (status, now_text(), task_id))
+                            (status, jsonout.now(), task_id))
         else:
             self.db.execute("UPDATE simdata_task SET status = ?, end_time = ?, log = ? WHERE id = ?",
-                            (status, now_text(), log, task_id))
+                            (status, jsonout.now(), log, task_id))
 
     def list_tasks(self, exec_id):
         return self.db.query("SELECT * FROM simdata_task WHERE execution_id = ? ORDER BY id",
@@ -122,7 +111,7 @@ class ExecutionStore:
     def task_json(row):
         out = {k: row[k] for k in ("id", "execution_id", "status", "job_id", "operation",
                                    "resource_type", "src_resource", "dst_resource")}
-        out["start_time"] = row.get("start_time") or ZERO_TIME
+        out["start_time"] = row.get("start_time") or jsonout.ZERO_TIME
         if row.get("end_time"):
             out["end_time"] = row["end_time"]
         return out
