@@ -42,15 +42,21 @@ def repo_json(dp, row, project):
                                         dp.artifacts.artifact_count(row["id"]))
 
 
-@routes.get("/api/v2.0/projects/{project_name}/repositories")
-async def list_repositories(request):
-    dp, project = project_for(request, "repository", "list")
-    items = [repo_json(dp, r, project) for r in dp.artifacts.repositories(project["name"])]
+def list_response(request, items):
+    """A page of repositories after Harbor's q filter (name, id, project_id) and sort (those and
+    creation_time, update_time, pull_count; newest first by default)."""
     fields = {k: (lambda it, k=k: it.get(k)) for k in ("name", "id", "project_id")}
     items = filter_items(items, parse_q(request), fields)
     fields.update({k: (lambda it, k=k: it.get(k)) for k in ("creation_time", "update_time", "pull_count")})
     items = sort_items(request, items, fields, default="-creation_time")
     return paginate(request, items)
+
+
+@routes.get("/api/v2.0/projects/{project_name}/repositories")
+async def list_repositories(request):
+    dp, project = project_for(request, "repository", "list")
+    items = [repo_json(dp, r, project) for r in dp.artifacts.repositories(project["name"])]
+    return list_response(request, items)
 
 
 @routes.get("/api/v2.0/repositories")
@@ -66,11 +72,7 @@ async def list_all_repositories(request):
             projects[name] = project if project and can(sim, principal, project, "repository", "list") else None
         if projects[name] is not None:
             items.append(repo_json(dp, row, projects[name]))
-    fields = {k: (lambda it, k=k: it.get(k)) for k in ("name", "id", "project_id")}
-    items = filter_items(items, parse_q(request), fields)
-    fields.update({k: (lambda it, k=k: it.get(k)) for k in ("creation_time", "update_time", "pull_count")})
-    items = sort_items(request, items, fields, default="-creation_time")
-    return paginate(request, items)
+    return list_response(request, items)
 
 
 @routes.get("/api/v2.0/projects/{project_name}/repositories/{repository_name}")

@@ -129,34 +129,24 @@ async def _get_schedule(request, vendor):
     return json_response(jsonout.clean(out))
 
 
-@routes.get("/api/v2.0/system/gc/schedule")
-async def get_gc_schedule(request):
-    return await _get_schedule(request, "gc")
+def _schedule_handlers(vendor):
+    async def get_schedule(request):
+        return await _get_schedule(request, vendor)
+
+    async def create_schedule(request):
+        return await _set_schedule(request, vendor, True)
+
+    async def update_schedule(request):
+        return await _set_schedule(request, vendor, False)
+
+    return get_schedule, create_schedule, update_schedule
 
 
-@routes.post("/api/v2.0/system/gc/schedule")
-async def create_gc_schedule(request):
-    return await _set_schedule(request, "gc", True)
-
-
-@routes.put("/api/v2.0/system/gc/schedule")
-async def update_gc_schedule(request):
-    return await _set_schedule(request, "gc", False)
-
-
-@routes.get("/api/v2.0/system/purgeaudit/schedule")
-async def get_purge_schedule(request):
-    return await _get_schedule(request, "purgeaudit")
-
-
-@routes.post("/api/v2.0/system/purgeaudit/schedule")
-async def create_purge_schedule(request):
-    return await _set_schedule(request, "purgeaudit", True)
-
-
-@routes.put("/api/v2.0/system/purgeaudit/schedule")
-async def update_purge_schedule(request):
-    return await _set_schedule(request, "purgeaudit", False)
+for _vendor in KINDS:
+    _get_one, _create, _update = _schedule_handlers(_vendor)
+    routes.get(f"/api/v2.0/system/{_vendor}/schedule")(_get_one)
+    routes.post(f"/api/v2.0/system/{_vendor}/schedule")(_create)
+    routes.put(f"/api/v2.0/system/{_vendor}/schedule")(_update)
 
 
 def _history(vendor):
