@@ -1,12 +1,18 @@
-"""Measure keepalived VIP failover after Harbor's health endpoint on the VIP holder stops answering.
+"""Measure keepalived VIP failover after Harbor on the VIP holder stops answering.
 
 Runs against the dual_master molecule scenario's containers (after `molecule converge -s
-dual_master`): each run finds the VIP holder, stops the endpoint there, and times how long until
-the VIP is up on the other node (watched from inside that node every 20 ms). The endpoint is then
-started again and keepalived is given time to see it (nopreempt: the VIP stays where it went).
+dual_master`: real Harbor from the offline bundle on each node, keepalived in container mode):
+each run finds the VIP holder, kills Harbor's `nginx` container there (inside the node's own
+Docker engine; `docker kill` is a manual stop, so its restart policy does not bring it back), so
+keepalived's track script (`check_harbor.sh`: the LOCAL Harbor's /api/v2.0/ping over verified
+TLS) fails, and times how long until the VIP is up on the other node (watched from inside that
+node every 20 ms). nginx is then started again and the track script must pass before the next run
+(nopreempt: the VIP stays where it went).
 
 Times are taken inside the containers (one kernel clock): from the moment the stop command
-returned (the endpoint no longer answers) to the moment the VIP appears on the new holder.
+returned (Harbor no longer answers on the holder) to the moment the VIP appears on the new holder.
+The commands run inside the node (`docker exec <node> sh -c ...`); --stop/--start/--check replace
+them for another way to fail Harbor.
 
     python3 bench/vip_failover.py --runs 10 [--json bench/results/vip_failover.json]
 """
@@ -58,7 +64,7 @@ def one_run(args):
         watcher.kill()
         raise RuntimeError(f"VIP did not reach {new} within {args.timeout} s") from None
     t_vip = float(out.strip().splitlines()[-1])
-    # Restore: endpoint back on the old holder, keepalived sees it (rise x interval) before the next run.
+    # Restore: Harbor back on the old holder, keepalived sees it (rise x interval) before the next run.
     sh(old, args.start)
     if not wait_healthy(old, args.check, 30):
         raise RuntimeError(f"{old}: health check did not recover")
@@ -79,11 +85,12 @@ def main():
     p.add_argument("--nodes", nargs=2, default=["dm-harbor1", "dm-harbor2"])
     p.add_argument("--vip", default="172.30.2.100")
     p.add_argument("--dev", default="eth0")
-    p.add_argument("--stop", default="systemctl stop dm-fixture-harbor-health",
-                   help="shell command that makes Harbor stop answering on the holder")
-    p.add_argument("--start", default="systemctl start dm-fixture-harbor-health")
-    p.add_argument("--check", default="/etc/keepalived/check_harbor.sh",
-                   help="command that succeeds once the endpoint answers again")
+    p.add_argument("--stop", default="docker kill nginx",
+                   help="shell command (run in the holder) that makes Harbor stop answering there")
+    p.add_argument("--start", default="docker start nginx",
+                   help="shell command (run in the old holder) that brings Harbor back")
+    p.add_argument("--check", default="docker exec keepalived /etc/keepalived/check_harbor.sh",
+                   help="command (run in the old holder) that succeeds once keepalived's track script passes again")
     p.add_argument("--settle", type=float, default=3.0, help="seconds for keepalived's rise after recovery")
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--json", help="also write the result to this file")
