@@ -24,6 +24,8 @@ import uuid
 import pytest
 import yaml
 
+from dataplane_support import wait_for
+
 pytestmark = pytest.mark.slow
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -51,17 +53,6 @@ def in_host(name, script, check=True, timeout=900):
     if check and res.returncode != 0:
         raise AssertionError(f"{script!r} failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
     return res
-
-
-def wait_for(what, condition, timeout, interval=2.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 def make_pki(directory: pathlib.Path, cn: str):
@@ -174,8 +165,8 @@ def lab_host(bundle, docker_host_image, tmp_path_factory):
         sh("docker", "run", "-d", "--name", name, "--hostname", HOSTNAME, "--network", network,
            *LAB_FLAGS, "-v", f"{volume}:/var/lib/docker", docker_host_image, "/lib/systemd/systemd")
         ip = json.loads(sh("docker", "inspect", name).stdout)[0]["NetworkSettings"]["Networks"][network]["IPAddress"]
-        wait_for("docker inside the lab host", lambda: in_host(name, "docker info >/dev/null 2>&1",
-                                                               check=False).returncode == 0, 120)
+        wait_for(lambda: in_host(name, "docker info >/dev/null 2>&1", check=False).returncode == 0,
+                 timeout=120, interval=2.0, what="docker inside the lab host")
         yield {"name": name, "ip": ip, "pki": tmp_path_factory.mktemp("pki")}
     finally:
         if sh("docker", "inspect", name, check=False).returncode == 0:
@@ -235,7 +226,7 @@ def test_all_containers_become_healthy(installed):
         return set(status) == expected and all("(healthy)" in s for s in status.values()) and status
 
     start = time.monotonic()
-    wait_for("healthy containers", healthy, 240, interval=3)
+    wait_for(healthy, timeout=240, interval=3, what="healthy containers")
     print(f"\nbundle: containers healthy {time.monotonic() - start:.0f}s after install.sh returned")
 
 
@@ -249,7 +240,7 @@ def test_api_over_tls_verified_with_the_ca(installed):
         doc = json.loads(body)
         return status == 200 and doc["status"] == "healthy" and doc
 
-    doc = wait_for("health status healthy", health, 120, interval=3)
+    doc = wait_for(health, timeout=120, interval=3, what="health status healthy")
     assert {"core", "database", "redis", "registry"} <= {c["name"] for c in doc["components"]}
     status, _, body = https_get(ip, "/api/v2.0/systeminfo", ca, auth=("admin", ADMIN_PW))
     assert status == 200
@@ -290,7 +281,7 @@ def test_push_and_pull_through_nginx_with_token_auth(installed):
                                     installed["ca"], auth=("admin", ADMIN_PW))
         return status == 200 and any(t["name"] == "v1" for a in json.loads(body) for t in (a.get("tags") or []))
 
-    wait_for("artifact listed", listed, 30)
+    wait_for(listed, timeout=30, interval=2.0, what="artifact listed")
 
 
 def test_rerun_keeps_keys_and_data(installed):
@@ -304,7 +295,7 @@ def test_rerun_keeps_keys_and_data(installed):
     assert "Harbor has been installed and started successfully." in res.stdout
     assert in_host(name, f"sha256sum {files}").stdout == before
     assert in_host(name, "grep ^CSRF_KEY= /opt/harbor/harbor/common/config/core/env").stdout != csrf
-    wait_for("ping after reinstall", lambda: _ping_ok(installed), 120, interval=2)
+    wait_for(lambda: _ping_ok(installed), timeout=120, interval=2, what="ping after reinstall")
     in_host(name, f"docker rmi {HOSTNAME}/library/hello:v1 >/dev/null && docker pull {HOSTNAME}/library/hello:v1",
             timeout=300)
 
