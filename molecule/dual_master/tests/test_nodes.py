@@ -37,6 +37,8 @@ def test_keepalived_container_has_host_network_and_caps(host):
     assert info["HostConfig"]["NetworkMode"] == "host"
     assert {"NET_ADMIN", "NET_BROADCAST", "NET_RAW"} <= set(info["HostConfig"]["CapAdd"])
     assert info["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    # Stale pid files after a killed node would stop keepalived from starting again.
+    assert "/run" in (info["HostConfig"]["Tmpfs"] or {})
 
 
 def test_keepalived_conf_uses_unicast_to_the_peer_and_no_password(host):

@@ -1,6 +1,10 @@
 """Both nodes as Harbor sees them: the same users and robots (harbor_identity), a replication mesh
 by name (harbor_replication), and every image of side_effect on both nodes, with the same digests
-(event-based replication, then reconcile for the image pushed while one node was down)."""
+(event-based replication, then reconcile for the image pushed while one node was down), and every
+push acknowledged during the push loop in which side_effect killed the VIP holder's whole node."""
+
+import os
+
 
 import pytest
 import requests
@@ -16,9 +20,10 @@ def _get(ip, path, auth=ADMIN):
     return requests.get(f"https://{ip}/api/v2.0{path}", auth=auth, verify=controller_ca(), timeout=20)
 
 
-def _tags_and_digests(ip, repo):
-    resp = _get(ip, f"/projects/apps/repositories/{repo}/artifacts?with_tag=true")
+def _tags_and_digests(ip, repo, page_size=10):
+    resp = _get(ip, f"/projects/apps/repositories/{repo}/artifacts?with_tag=true&page_size={page_size}")
     resp.raise_for_status()
+    assert len(resp.json()) < page_size, "more artifacts than one page"
     return {(t["name"], a["digest"]) for a in resp.json() for t in (a.get("tags") or [])}
 
 
@@ -27,6 +32,24 @@ def test_every_image_is_on_both_nodes_with_the_same_digest(repo):
     held = {name: _tags_and_digests(ip, repo) for name, ip in NODES.items()}
     first, second = held.values()
     assert first == second and {pair[0] for pair in first} == {"v1"}, held
+
+
+def _acknowledged_pushes():
+    """tag -> digest of every push Docker acknowledged in side_effect's kill loop."""
+    path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "dm-kill-acks.txt")
+    with open(path, encoding="utf-8") as acks:
+        return {tag: digest for tag, digest, _ in (line.split() for line in acks if line.strip())}
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_no_acknowledged_push_was_lost_when_a_node_was_killed(name):
+    acked = _acknowledged_pushes()
+    assert len(acked) >= 6, acked
+    held = {}
+    for tag, digest in _tags_and_digests(NODES[name], "dm-kill", page_size=100):
+        held[tag] = digest
+    lost = {tag: (digest, held.get(tag)) for tag, digest in acked.items() if held.get(tag) != digest}
+    assert not lost, lost
 
 
 @pytest.mark.parametrize("name", sorted(NODES))
