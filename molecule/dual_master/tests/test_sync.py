@@ -38,7 +38,7 @@ def _acknowledged_pushes():
     """tag -> digest of every push Docker acknowledged in side_effect's kill loop."""
     path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "dm-kill-acks.txt")
     with open(path, encoding="utf-8") as acks:
-        return {tag: digest for tag, digest, _ in (line.split() for line in acks if line.strip())}
+        return {fields[0]: fields[1] for fields in (line.split() for line in acks) if fields}
 
 
 @pytest.mark.parametrize("name", sorted(NODES))
