@@ -146,6 +146,6 @@ def test_nfs_export_served_by_ganesha():
 
 def test_lab_shared_dir_is_one_directory_on_both_harbor_nodes():
     marker = "/data/.ss-verify-%s" % os.getpid()
-    host("ss-db1").run("echo from-db1 > %s", marker)
-    assert host("ss-db2").file(marker).content_string.strip() == "from-db1"
-    host("ss-db2").run("rm -f %s", marker)
+    host("ss-harbor1").run("echo from-harbor1 > %s", marker)
+    assert host("ss-harbor2").file(marker).content_string.strip() == "from-harbor1"
+    host("ss-harbor2").run("rm -f %s", marker)
