@@ -1,4 +1,5 @@
 """Helpers the failover benchmarks share: run commands in the lab's containers with `docker`."""
+import argparse
 import json
 import pathlib
 import statistics
@@ -10,6 +11,7 @@ import yaml
 REPO = pathlib.Path(__file__).resolve().parent.parent
 LAB_VARS = REPO / "molecule" / "shared_storage" / "group_vars" / "all.yml"
 HOSTS = ["ss-db1", "ss-db2", "ss-db3"]
+HARBOR_NODES = ["ss-harbor1", "ss-harbor2"]
 
 
 def lab_vars():
@@ -66,16 +68,31 @@ def run_probe(host, local_script, argv, timeout):
     return result
 
 
+def measure(name, one_run, extra, description, faults=None):
+    """The benchmarks' command line: --runs N times one_run(settings), then the JSON report.
+
+    faults: the choices of --fault (the first is the default), passed in settings["fault"].
+    """
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    if faults:
+        parser.add_argument("--fault", choices=faults, default=faults[0])
+    args = parser.parse_args()
+    settings = {**lab_vars(), "fault": getattr(args, "fault", None)}
+    samples = []
+    for number in range(1, args.runs + 1):
+        samples.append(one_run(settings))
+        print("run %d: %s" % (number, samples[-1]), flush=True)
+    return report(name, samples, extra(settings))
+
+
 def report(name, samples, extra):
-    values = [s["seconds"] for s in samples]
-    summary = {
-        "benchmark": name,
-        "runs": len(values),
-        "median_seconds": round(statistics.median(values), 2),
-        "min_seconds": round(min(values), 2),
-        "max_seconds": round(max(values), 2),
-        "samples": samples,
-        **extra,
-    }
+    summary = {"benchmark": name, "runs": len(samples)}
+    # every numeric field ending in "seconds" gets its median, min and max
+    for key in [k for k in samples[0] if k.endswith("seconds")]:
+        values = [s[key] for s in samples]
+        summary.update({"median_" + key: round(statistics.median(values), 2),
+                        "min_" + key: round(min(values), 2), "max_" + key: round(max(values), 2)})
+    summary.update({"samples": samples, **extra})
     print(json.dumps(summary, indent=2))
     return summary

@@ -9,7 +9,6 @@ is thawed and must come back as a replica before the next run.
 
     python3 bench/redis_failover.py --runs 5
 """
-import argparse
 import time
 
 import lab_docker as lab
@@ -47,17 +46,8 @@ def one_run(settings):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    settings = lab.lab_vars()
-    samples = []
-    for i in range(args.runs):
-        samples.append(one_run(settings))
-        print("run %d: %s" % (i + 1, samples[-1]), flush=True)
-    lab.report("redis_failover: master frozen -> Sentinel client writes again", samples, {
-        "sentinel": {"down_after_ms": settings["redis_sentinel_down_after_ms"]},
-    })
+    lab.measure("redis_failover: master frozen -> Sentinel client writes again", one_run,
+                lambda settings: {"sentinel": {"down_after_ms": settings["redis_sentinel_down_after_ms"]}}, __doc__)
 
 
 if __name__ == "__main__":
