@@ -86,13 +86,41 @@ class InProcessQueue(_Base):
             return True
 
 
-def redis_client(url: str):
-    """redis://[:pw@]host:port/db or redis+sentinel://[:pw@]h1:p,h2:p/master[/db]."""
-    import redis
-    from redis.sentinel import Sentinel
+# Short timeouts, as real Harbor's go-redis client has: a Sentinel on a dead host costs at most
+# about a second before the next one is asked, instead of stalling a health check past its 10 s.
+SENTINEL_TIMEOUT = 1.0
+SERVER_CONNECT_TIMEOUT = 2.0
+SERVER_TIMEOUT = 3.0  # above the 0.5 s BLPOP poll
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
 
+
+def redis_client(url: str):
+    """redis://[:pw@]host:port/db or redis+sentinel://[:pw@]h1:p,h2:p/master[/db].
+
+    One client per target, kept for the process (like Harbor's one failover client): its pool
+    reuses connections, and the Sentinel that answered moves to the front of its list, so a dead
+    Sentinel listed first is not asked again on every call.
+    """
     if not url.startswith("redis+sentinel://"):
-        return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+        key, build, args = ("redis", url), _plain_client, (url,)
+    else:
+        nodes, master, db, password = _parse_sentinel_url(url)
+        key, build, args = ("sentinel", tuple(nodes), master, db, password), _sentinel_client, (nodes, master, db, password)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = build(*args)
+        return client
+
+
+def _plain_client(url):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=SERVER_TIMEOUT, socket_connect_timeout=SERVER_CONNECT_TIMEOUT)
+
+
+def _parse_sentinel_url(url):
     rest = url[len("redis+sentinel://"):]
     password = None
     if "@" in rest:
@@ -108,8 +136,22 @@ def redis_client(url: str):
     for item in hosts.split(","):
         host, _, port = item.rpartition(":")
         nodes.append((host or item, int(port) if port else 26379))
-    sentinel = Sentinel(nodes, socket_timeout=3)
-    return sentinel.master_for(master, db=db, password=password, socket_timeout=5)
+    return nodes, master, db, password
+
+
+def _sentinel_client(nodes, master, db, password):
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+    from redis.sentinel import Sentinel
+
+    # No retry on one Sentinel: the next one in the list is the retry.
+    sentinel_kwargs = {"socket_connect_timeout": SENTINEL_TIMEOUT, "socket_timeout": SENTINEL_TIMEOUT,
+                       "retry": Retry(NoBackoff(), 0)}
+    sentinel = Sentinel(nodes, sentinel_kwargs=sentinel_kwargs)
+    # One retry on the master: a connection to a master that died is replaced by one to the
+    # master Sentinel names now.
+    return sentinel.master_for(master, db=db, password=password, socket_timeout=SERVER_TIMEOUT,
+                               socket_connect_timeout=SERVER_CONNECT_TIMEOUT, retry=Retry(NoBackoff(), 1))
 
 
 class RedisQueue(_Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 
@@ -45,3 +46,48 @@ def test_no_redis_component_without_redis_url(tmp_path):
     with SimProcess(tmp_path / "plain") as sim:
         names = [c["name"] for c in requests.get(sim.url + "/api/v2.0/health", timeout=30).json()["components"]]
         assert "redis" not in names
+
+
+def _start_redis(args, port):
+    proc = subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() != b"PONG":
+        assert time.monotonic() < deadline, f"redis on port {port} did not start"
+        time.sleep(0.1)
+    return proc
+
+
+def _timed_health(sim):
+    start = time.monotonic()
+    body = requests.get(sim.url + "/api/v2.0/health", timeout=30).json()
+    components = {c["name"]: c for c in body["components"]}
+    return time.monotonic() - start, components
+
+
+def test_dead_first_sentinel_does_not_stall_the_health_check(tmp_path):
+    """A Sentinel that accepts TCP but never answers (a frozen or dying host) listed first: the
+    check moves on to the next Sentinel in about a second, never up to the 10 s health timeout."""
+    master_port, sentinel_port = free_port(), free_port()
+    stalled = socket.socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(16)  # the kernel completes the handshake; nobody ever reads or answers
+    procs = []
+    try:
+        procs.append(_start_redis(["--port", str(master_port), "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no", "--dir", str(tmp_path)], master_port))
+        conf = tmp_path / "sentinel.conf"
+        conf.write_text(f"port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+                        f"sentinel monitor mymaster 127.0.0.1 {master_port} 1\n")
+        procs.append(_start_redis([str(conf), "--sentinel"], sentinel_port))
+        url = f"redis+sentinel://127.0.0.1:{stalled.getsockname()[1]},127.0.0.1:{sentinel_port}/mymaster/4"
+        with SimProcess(tmp_path / "sim", extra_args=["--redis-url", url]) as sim:
+            for attempt in range(3):
+                elapsed, components = _timed_health(sim)
+                assert components["redis"]["status"] == "healthy", components["redis"]
+                assert components["jobservice"]["status"] == "healthy", components["jobservice"]
+                assert elapsed < 4, f"health check {attempt} took {elapsed:.1f} s"
+    finally:
+        stalled.close()
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(10)
