@@ -3,16 +3,17 @@
 Needs the lab up: `molecule converge -s shared_storage` (containers ss-db1..3). Each run: find the
 Patroni leader, start bench/pg_write_probe.py on another host writing through that host's HAProxy
 endpoint (port 5000, Harbor's user and database), make the leader fail and take the time from the
-fault to the first acknowledged write afterwards. --fault patroni (default) freezes the leader's
-Patroni and PostgreSQL with SIGSTOP (a hung leader: no clean shutdown, no leader key released);
---fault host `docker kill`s the leader's container (a crash). Either way the old leader's host is
-then killed (never thawed: without a watchdog a thawed leader can take the lock back) and started
-again. harbor-sim's Sentinel client stalls on a dead Sentinel host, so Harbor's health is only
-meaningful with --fault patroni.
+fault to the first acknowledged write afterwards. --fault host (default) `docker kill`s the
+leader's container (the whole host dies: Patroni, PostgreSQL, etcd, a Sentinel, maybe the Redis
+master); --fault patroni freezes the leader's Patroni and PostgreSQL with SIGSTOP (a hung leader:
+no clean shutdown, no leader key released), and its host is killed after the failover (never
+thawed: without a watchdog a thawed leader can take the lock back). Either way the killed host is
+started again and must rejoin as a standby before the next run.
 The probe also checks that no acknowledged write was lost. When the Harbor nodes run (ss-harbor1/2),
 bench/harbor_health_probe.py polls Harbor's /api/v2.0/health through the VIP name (TLS verified)
-on a Harbor node at the same time: harbor_healthy_seconds = kill -> Harbor healthy again. The
-killed host is started again and must rejoin as a standby before the next run.
+on a Harbor node at the same time: harbor_healthy_seconds = fault -> Harbor healthy again (with
+--fault host, while the killed host is still down). redis_master_killed says whether the killed
+host also held the Redis master (Harbor then also waits for a Sentinel failover).
 
     python3 bench/db_failover.py --runs 5
 """
@@ -38,6 +39,8 @@ def one_run(settings):
     lab.wait(lambda: healthy(via), 180, "a healthy Patroni cluster")
     leader = next(m["name"] for m in cluster(via)["members"] if m["role"] == "leader")
     observer = next(h for h in lab.HOSTS if h != leader)
+    redis_master = lab.sh(observer, "redis-cli -p 26379 --raw SENTINEL get-master-addr-by-name harbor").split()[0]
+    redis_master_killed = redis_master == lab.address(leader)
     dsn = "host=127.0.0.1 port=5000 dbname=registry user=harbor password=%s" % settings["postgresql_harbor_password"]
     result = lab.run_probe(observer, lab.REPO / "bench" / "pg_write_probe.py",
                            ["--dsn", dsn, "--seconds", "150", "--settle", "3"], timeout=200)
@@ -66,6 +69,7 @@ def one_run(settings):
     sample = {
         "seconds": round(probe["recovered_epoch"] - killed_at, 2),
         "killed": leader,
+        "redis_master_killed": redis_master_killed,
         "acknowledged_writes": probe["acknowledged"],
         "lost_writes": len(probe["missing"]),
     }
@@ -82,7 +86,7 @@ def main():
                 "(harbor_healthy_seconds)", one_run, lambda settings: {"fault": settings["fault"], "patroni": {
                     k: settings[k] for k in ("postgresql_patroni_ttl", "postgresql_patroni_loop_wait",
                                              "postgresql_patroni_retry_timeout", "postgresql_synchronous_mode")}},
-                __doc__, faults=["patroni", "host"])
+                __doc__, faults=["host", "patroni"])
 
 
 if __name__ == "__main__":
