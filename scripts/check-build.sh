@@ -21,7 +21,10 @@ fi
 # Only the installed copy on the path from here on (plus the collections PyPI's `ansible`
 # carries): the in-place link of the working tree must not answer for it.
 export ANSIBLE_COLLECTIONS_PATH="$tmp/collections"
-# --offline: resolve from the tarball only (Galaxy is not reachable and is not needed).
+# --offline: never ask Galaxy (it is not reachable here). galaxy.yml's dependencies are resolved
+# against the collections already installed (PyPI's `ansible` in .venv): the install fails when
+# one of them is missing or below its lower bound, so the declared bounds are checked here too
+# (no --no-deps).
 ansible-galaxy collection install --offline --force -p "$tmp/collections" "$tarball" >"$tmp/install.log" 2>&1 ||
   { cat "$tmp/install.log" >&2; echo "check-build: install failed" >&2; exit 1; }
 installed="$tmp/collections/ansible_collections/harborops/ha"
