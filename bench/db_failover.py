@@ -47,7 +47,7 @@ def one_run(settings):
     harbor_result = None
     if lab.running(lab.HARBOR_NODES[0]):
         harbor_result = lab.run_probe(lab.HARBOR_NODES[0], lab.REPO / "bench" / "harbor_health_probe.py",
-                                      ["--url", "https://%s/api/v2.0/health" % settings["ss_vip_name"],
+                                      ["--url", "https://%s/api/v2.0/health" % settings["harborops_vip_name"],
                                        "--cafile", "/etc/harbor/tls/ca.crt", "--seconds", "150", "--settle", "5"],
                                       timeout=200)
     time.sleep(2)

@@ -18,7 +18,7 @@ SCENARIO = pathlib.Path(__file__).resolve().parent.parent
 LAB = yaml.safe_load((SCENARIO / "group_vars" / "all.yml").read_text(encoding="utf-8"))
 HARBOR = yaml.safe_load((SCENARIO / "group_vars" / "harbor.yml").read_text(encoding="utf-8"))
 NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22"}
-VIP, VIP_NAME = LAB["ss_vip"], LAB["ss_vip_name"]
+VIP, VIP_NAME = LAB["harborops_vip_address"], LAB["harborops_vip_name"]
 ADMIN = ("admin", HARBOR["harbor_admin_password"])
 
 
