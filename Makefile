@@ -80,22 +80,36 @@ sim-bundle: venv lab-image
 	bash tests/harbor_sim/bundle/build.sh $(BUILD)/bundle
 
 ## --- tests ------------------------------------------------------------------------------------
-.PHONY: test test-fast test-unit test-sanity test-lint test-molecule
-test: test-fast test-molecule
+# Tiers (README "Tests"); each prints "=== tier NAME passed in Ns (load ...)" (scripts/run-tier.sh).
+# The pytest tiers are markers (pytest.ini): unit needs nothing, sim and integration start servers
+# on loopback, containers and molecule need the Docker engine.
+TIER := bash scripts/run-tier.sh
+.PHONY: test test-fast test-unit test-sim test-integration test-containers test-sanity test-lint test-molecule
+test: test-fast test-containers test-molecule
 
-test-fast: test-unit test-sanity test-lint
+# everything that needs no Docker engine
+test-fast: test-unit test-sim test-integration test-sanity test-lint
 
 test-unit: venv
-	bash scripts/run-pytest.sh
+	$(TIER) unit bash scripts/run-pytest.sh unit
+
+test-sim: venv
+	$(TIER) sim bash scripts/run-pytest.sh sim
+
+test-integration: venv
+	$(TIER) integration bash scripts/run-pytest.sh integration
+
+test-containers: venv sim-bundle
+	$(TIER) containers bash scripts/run-pytest.sh containers
 
 test-sanity: venv
-	bash scripts/run-sanity.sh $(BUILD)/sanity
+	$(TIER) sanity bash scripts/run-sanity.sh $(BUILD)/sanity
 
 test-lint: venv
-	ansible-lint --profile production
+	$(TIER) lint ansible-lint --profile production
 
 test-molecule: venv lab-image sim-bundle
-	bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
+	$(TIER) molecule bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
 
 ## --- packaging --------------------------------------------------------------------------------
 .PHONY: build

@@ -40,7 +40,7 @@ SECRETS = {
 
 from harbor_sim import testing  # noqa: E402 (tests/harbor_sim is on pytest's pythonpath)
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 
 def collections_path():

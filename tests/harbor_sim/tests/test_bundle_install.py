@@ -26,7 +26,7 @@ import yaml
 
 from dataplane_support import wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.containers
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 BUNDLE_DIR = REPO / "build" / "bundle"

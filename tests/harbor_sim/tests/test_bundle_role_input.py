@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+pytestmark = pytest.mark.integration
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 PLAY = """- name: Harbor role input check
   hosts: node

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harbor_sim.testing import SimProcess
 
 from simcore_support import ADMIN, Client, error_of, make_user
+
+pytestmark = pytest.mark.sim
 
 
 def test_shape_and_write_only_passwords(admin):

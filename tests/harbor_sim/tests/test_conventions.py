@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from simcore_support import error_of
+
+pytestmark = pytest.mark.sim
 
 
 def test_ping_is_plain_text_pong(anon):

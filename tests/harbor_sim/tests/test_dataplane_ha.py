@@ -12,7 +12,7 @@ from dataplane_support import (ADMIN, RedisServer, api, artifact_tags, make_oci_
 from harbor_sim.testing import SimProcess
 from pgcluster import PgCluster, pg_bindir
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.sim,
               pytest.mark.skipif(pg_bindir() is None, reason="PostgreSQL server binaries not installed"),
               pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")]
 

@@ -66,6 +66,7 @@ def redis_url(tmp_path):
         proc.wait(timeout=10)
 
 
+@pytest.mark.sim
 def test_redis_queue_shared_by_two_sims_runs_each_job_once(redis_url):
     a, b = jobqueue.make_queue(redis_url), jobqueue.make_queue(redis_url)
     assert isinstance(a, jobqueue.RedisQueue)
@@ -113,6 +114,7 @@ def _connects(port):
         return False
 
 
+@pytest.mark.sim
 def test_redis_sentinel_url_reaches_the_master(sentinel_url, redis_url):
     q = jobqueue.make_queue(sentinel_url)
     seen, lock = [], threading.Lock()

@@ -37,6 +37,7 @@ def open_registry():
     server.shutdown()
 
 
+@pytest.mark.sim
 def test_blocked_host_is_refused_and_unhealthy(faults, open_registry):
     assert oci_client.ping(open_registry) == "healthy"
     faults["blocked_hosts"] = [open_registry.split("://")[1]]

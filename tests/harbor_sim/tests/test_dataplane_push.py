@@ -8,11 +8,11 @@ import pytest
 import requests
 
 from dataplane_support import (ADMIN, DockerClient, add_member, api, artifact_tags, artifacts,
-                               create_project, create_user, docker_available, make_oci_layout,
+                               create_project, create_user, make_oci_layout,
                                skopeo, skopeo_inspect_digest, wait_for)
 from harbor_sim.testing import SimProcess
 
-pytestmark = pytest.mark.slow
+# Tier per test: `sim`, or `containers` for the docker client.
 
 DEV = ("dev1", "Dev12345pw")
 GUEST = ("guest1", "Guest12345pw")
@@ -39,6 +39,7 @@ def _token_access(sim, scope, auth=None):
     return json.loads(base64.urlsafe_b64decode(claims + "=="))["access"]
 
 
+@pytest.mark.sim
 def test_token_scopes_follow_project_roles(sim):
     scope = "repository:team/app:pull,push,delete"
     assert _token_access(sim, scope, DEV)[0]["actions"] == ["pull", "push"]
@@ -52,6 +53,7 @@ def test_token_scopes_follow_project_roles(sim):
     assert bad.status_code == 401
 
 
+@pytest.mark.sim
 def test_robot_token_follows_its_permissions(sim):
     resp = api(sim, "POST", "/robots", expect=201, json={
         "name": "puller", "level": "project", "duration": -1, "permissions": [{
@@ -63,6 +65,7 @@ def test_robot_token_follows_its_permissions(sim):
     assert _token_access(sim, "repository:other/app:pull", robot)[0]["actions"] == []
 
 
+@pytest.mark.sim
 def test_notifications_need_the_registry_secret(sim):
     forged = {"events": [{"action": "delete", "target": {"repository": "team/x", "digest": "sha256:00"}}]}
     for headers in ({}, {"Authorization": "Harbor-Secret wrong"}):
@@ -70,6 +73,7 @@ def test_notifications_need_the_registry_secret(sim):
         assert resp.status_code == 401
 
 
+@pytest.mark.sim
 def test_v2_challenges_with_harbor_realm(sim):
     resp = requests.get(sim.url + "/v2/", timeout=10)
     assert resp.status_code == 401
@@ -78,6 +82,7 @@ def test_v2_challenges_with_harbor_realm(sim):
     assert requests.get(sim.url + "/v2/", auth=ADMIN, timeout=10).status_code == 200
 
 
+@pytest.mark.sim
 def test_skopeo_push_pull_and_anonymous_public_pull(sim, tmp_path):
     layout = tmp_path / "oci"
     digest = make_oci_layout(str(layout))
@@ -105,6 +110,7 @@ def test_skopeo_push_pull_and_anonymous_public_pull(sim, tmp_path):
     assert tags == ["v1"]
 
 
+@pytest.mark.sim
 def test_all_repositories_follow_visibility(sim):
     # after the skopeo test: team/tool (private project) and library/tool (public)
     def names(auth):
@@ -117,7 +123,7 @@ def test_all_repositories_follow_visibility(sim):
     assert [r["name"] for r in one] == ["team/tool"] and one[0]["artifact_count"] == 1
 
 
-@pytest.mark.skipif(not docker_available(), reason="no docker daemon on this machine")
+@pytest.mark.containers
 def test_docker_push_appears_in_artifacts_api_then_delete(sim, tmp_path):
     docker = DockerClient(tmp_path)
     host = sim.url.split("://")[1]

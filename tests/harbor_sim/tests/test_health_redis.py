@@ -12,7 +12,8 @@ import requests
 
 from harbor_sim.testing import SimProcess, free_port
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
+pytestmark = [pytest.mark.sim,
+              pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")]
 
 
 def _component(sim, name):

@@ -8,6 +8,8 @@ import pytest
 
 from simcore_support import error_of, make_user, unique
 
+pytestmark = pytest.mark.sim
+
 
 def test_labels_global(admin):
     name = unique("lbl")

@@ -93,6 +93,7 @@ def test_jsonout_rules():
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", jsonout.now())
 
 
+@pytest.mark.sim
 def test_live_pagination_headers(admin):
     base = unique("pg")
     for i in range(12):

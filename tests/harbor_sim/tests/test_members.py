@@ -6,6 +6,8 @@ import pytest
 
 from simcore_support import error_of, make_user, unique
 
+pytestmark = pytest.mark.sim
+
 
 @pytest.fixture(scope="module")
 def project(admin):

@@ -12,7 +12,8 @@ from harbor_sim.testing import SimProcess
 from simcore_support import ADMIN, Client, error_of, make_user, unique
 from pgcluster import PgCluster, pg_bindir
 
-pytestmark = pytest.mark.skipif(pg_bindir() is None, reason="PostgreSQL server not installed (host-packages)")
+pytestmark = [pytest.mark.sim,
+              pytest.mark.skipif(pg_bindir() is None, reason="PostgreSQL server not installed (host-packages)")]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,8 @@ import pytest
 
 from simcore_support import error_of, make_user, unique
 
+pytestmark = pytest.mark.sim
+
 NAME_MSG = "project name is not in lower case or contains illegal characters"
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harbor_sim.testing import free_port
 
 from simcore_support import error_of, make_user, unique
+
+pytestmark = pytest.mark.sim
 
 
 def _create(admin, url, **extra):

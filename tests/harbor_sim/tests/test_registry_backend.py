@@ -7,8 +7,8 @@ import requests
 
 from harbor_sim import registry_backend, token
 
-pytestmark = pytest.mark.skipif(not os.path.exists(registry_backend.REGISTRY_BIN),
-                                reason="docker-registry not installed (scripts/host-deps.sh)")
+needs_registry = pytest.mark.skipif(not os.path.exists(registry_backend.REGISTRY_BIN),
+                                    reason="docker-registry not installed (scripts/host-deps.sh)")
 
 
 @pytest.fixture
@@ -23,6 +23,8 @@ def registry(tmp_path):
         proc.stop()
 
 
+@pytest.mark.sim
+@needs_registry
 def test_registry_challenges_then_accepts_scoped_token(registry):
     proc, keys = registry
     resp = requests.get(proc.url + "/v2/")
@@ -38,6 +40,8 @@ def test_registry_challenges_then_accepts_scoped_token(registry):
     assert denied.status_code == 401 and "insufficient_scope" in denied.headers["WWW-Authenticate"]
 
 
+@pytest.mark.sim
+@needs_registry
 def test_foreign_key_is_rejected(registry, tmp_path_factory):
     proc, _ = registry
     other = token.TokenKeys(str(tmp_path_factory.mktemp("other")))

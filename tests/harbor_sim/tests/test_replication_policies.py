@@ -9,6 +9,8 @@ import pytest
 
 from simcore_support import error_of, unique
 
+pytestmark = pytest.mark.sim
+
 EITHER = "either src_registry or dest_registry should be empty and the other one shouldn't be empty"
 
 

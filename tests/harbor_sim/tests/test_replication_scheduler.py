@@ -55,6 +55,7 @@ def test_scheduler_fires_matching_enabled_policies_once_per_tick():
     assert store.created[-1] == (3, "scheduled")
 
 
+@pytest.mark.sim
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
 def test_two_sims_on_one_redis_fire_a_schedule_once(tmp_path):
     from dataplane_support import RedisServer

@@ -8,7 +8,7 @@ from dataplane_support import (ADMIN, API, make_oci_layout, skopeo, skopeo_inspe
                                wait_for)
 from harbor_sim.testing import SimProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.sim
 
 
 def test_event_replication_to_https_peer_needs_its_ca(tmp_path, self_signed_tls):

@@ -9,13 +9,12 @@ import time
 import pytest
 import requests
 
-from dataplane_support import (ADMIN, DockerClient, RedisServer, api, artifact_tags,
-                               docker_available, executions, wait_execution_final, wait_for)
+from dataplane_support import (ADMIN, DockerClient, RedisServer, api, artifact_tags, executions,
+                               wait_execution_final, wait_for)
 from harbor_sim.testing import SimProcess
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not docker_available(), reason="no docker daemon on this machine"),
-              pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")]
+# Tier per test: `containers` (pushes with the docker client) or `sim`.
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server not installed")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +60,7 @@ def _on_b(b, tag, repo="app"):
     return tag in artifact_tags(b, "library", repo)
 
 
+@pytest.mark.containers
 def test_push_to_a_appears_on_b_and_deletion_follows(sims, policy, docker):
     a, b = sims
     policy_id, _ = policy
@@ -92,6 +92,7 @@ def test_push_to_a_appears_on_b_and_deletion_follows(sims, policy, docker):
     assert wait_execution_final(a, executions(a, policy_id)[0]["id"])["status"] == "Succeed"
 
 
+@pytest.mark.containers
 def test_repository_deletion_is_not_replicated(sims, policy, docker):
     """Harbor issue #14812: deleting a whole repository fires no artifact deletion events."""
     a, b = sims
@@ -109,6 +110,7 @@ def test_repository_deletion_is_not_replicated(sims, policy, docker):
     assert _on_b(b, "v1", "repodel")
 
 
+@pytest.mark.containers
 def test_without_deletion_flag_b_keeps_the_image(sims, policy, docker):
     a, b = sims
     policy_id, body = policy
@@ -133,6 +135,7 @@ def test_without_deletion_flag_b_keeps_the_image(sims, policy, docker):
         api(a, "PUT", f"/replication/policies/{policy_id}", expect=200, json=body)
 
 
+@pytest.mark.containers
 def test_unreachable_b_fails_task_without_retry_then_manual_levels(sims, policy, docker):
     a, b = sims
     policy_id, _ = policy
@@ -166,6 +169,7 @@ def test_unreachable_b_fails_task_without_retry_then_manual_levels(sims, policy,
     assert _on_b(b, "v1", "down")
 
 
+@pytest.mark.sim
 def test_disabled_policy_cannot_be_started(sims, policy):
     a, _ = sims
     policy_id, body = policy
@@ -187,6 +191,7 @@ def _b_digest(b, repo, tag):
     return skopeo_inspect_digest(f"{b.url.split('://')[1]}/{repo}{sep}{tag}", ADMIN)
 
 
+@pytest.mark.containers
 def test_manual_policy_namespace_and_override(sims, policy, docker):
     a, b = sims
     _, event_body = policy
@@ -231,6 +236,7 @@ def test_manual_policy_namespace_and_override(sims, policy, docker):
     assert _b_digest(b, "mirror/ns/tool", "v1") == a_digest
 
 
+@pytest.mark.containers
 def test_slow_transfer_can_be_stopped(sims, policy, docker):
     a, b = sims
     policy_id, _ = policy
@@ -257,6 +263,7 @@ def test_slow_transfer_can_be_stopped(sims, policy, docker):
         set_faults(a, {"blocked_hosts": [], "transfer_kbps": 0})
 
 
+@pytest.mark.sim
 def test_pull_mode_copies_an_image_index_by_chunks(sims, tmp_path):
     """B pulls from A (src = A's endpoint, dest = local): index + both children, chunked upload."""
     from dataplane_support import make_oci_index_layout, skopeo

@@ -6,6 +6,8 @@ import pytest
 
 from simcore_support import error_of, make_user, unique
 
+pytestmark = pytest.mark.sim
+
 PULL_PUSH = [{"resource": "repository", "action": "pull"}, {"resource": "repository", "action": "push"}]
 
 

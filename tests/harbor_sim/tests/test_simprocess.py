@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from harbor_sim.testing import SimProcess, free_port
+
+pytestmark = pytest.mark.sim
 
 ADMIN = ("admin", "Harbor12345")
 

@@ -7,6 +7,8 @@ import requests
 
 from harbor_sim.testing import SimProcess
 
+pytestmark = pytest.mark.sim
+
 
 def test_https_verification(tmp_path, self_signed_tls):
     cert, key = self_signed_tls

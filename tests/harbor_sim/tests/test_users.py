@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simcore_support import error_of, make_user, unique
+
+pytestmark = pytest.mark.sim
 
 POLICY = ("the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, "
           "1 lowercase letter and 1 number")

@@ -21,7 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'harbor_sim', 'tests'))
 from dataplane_support import make_oci_layout, skopeo, wait_for  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 ADMIN = 'SyncAdmin-Pw7q'
 ROBOT_SECRET = 'Replicator-Secret9'

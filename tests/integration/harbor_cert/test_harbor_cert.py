@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from cert_playbook import ansible_playbook
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 SANS = ['harbor.lab.example', '172.30.5.100', 'harbor1', 'harbor1.lab.example', '172.30.5.11',
         'harbor2', 'harbor2.lab.example', '172.30.5.12']

@@ -17,7 +17,7 @@ import pytest
 
 from cert_tls import handshake, nginx_serving
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 SANS = ['harbor.lab.example', 'harbor1', 'harbor1.lab.example', '172.30.5.11', '172.30.5.100', '2001:db8::11']
 

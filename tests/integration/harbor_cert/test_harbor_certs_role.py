@@ -15,7 +15,6 @@ import io
 import json
 import os
 import re
-import shutil
 import ssl
 import subprocess
 import sys
@@ -28,7 +27,6 @@ from cryptography import x509
 from cert_playbook import ansible_playbook
 from cert_tls import handshake, nginx_serving
 
-pytestmark = pytest.mark.slow
 
 NODES = {'node1': '127.0.0.11', 'node2': '127.0.0.12'}
 CLIENTS = {'client1': '127.0.0.21'}
@@ -108,6 +106,7 @@ def site(tmp_path):
     return Site(tmp_path)
 
 
+@pytest.mark.integration
 def test_role_issues_distributes_trusts_and_reissues_for_a_new_node(site, tmp_path):
     _rc, out = site.play()
     ca_pem = (site.pki / 'ca.crt').read_bytes()
@@ -165,6 +164,7 @@ def test_role_issues_distributes_trusts_and_reissues_for_a_new_node(site, tmp_pa
     assert site.file('client1', 'etc/docker/certs.d/node3/ca.crt').exists()
 
 
+@pytest.mark.integration
 def test_vip_name_must_not_be_a_node_hostname(site):
     site.vip_name = 'node2'
     rc, out = site.play(expect_rc=None)
@@ -196,8 +196,6 @@ def started_at(container):
 @pytest.fixture
 def harbor_nginx_container():
     """A stopped container labelled like Harbor's nginx (compose service "proxy") in a project of ours."""
-    if not shutil.which('docker') or docker('info').returncode != 0:
-        pytest.skip('no docker engine reachable: the nginx restart handler is not exercised')
     if not os.path.exists('/lib64/ld-linux-x86-64.so.2'):
         pytest.skip('not an x86_64 glibc host: cannot assemble the tiny /bin/true image')
     suffix = uuid.uuid4().hex[:8]
@@ -213,6 +211,7 @@ def harbor_nginx_container():
         docker('rmi', '--force', image)
 
 
+@pytest.mark.containers
 def test_changed_certificate_restarts_harbors_nginx_container(site, harbor_nginx_container):
     project, container = harbor_nginx_container
     site.nodes = {'node1': '127.0.0.11'}
