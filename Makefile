@@ -14,7 +14,7 @@ COLLECTION_ROOT := $(BUILD)/collections/ansible_collections/harborops/ha
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
 # Scenarios run by `make test`, in this order (they share one lab image and one sim bundle).
-MOLECULE_SCENARIOS ?= default dual_master harbor_single shared_storage
+MOLECULE_SCENARIOS ?= default dual_master shared_storage
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
