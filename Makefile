@@ -1,5 +1,6 @@
 # harborops.ha — one entry point for the lab and every test tier.
-#   make lab           deploy playbooks/site.yml on the lab containers
+#   make lab           deploy playbooks/site.yml on the lab containers (dual master;
+#                      TOPOLOGY=shared_storage for the shared-storage lab)
 #   make lab-destroy   remove the lab
 #   make test          unit + sanity + lint + every molecule scenario
 #   make test-fast     unit + sanity + lint
@@ -61,6 +62,8 @@ lab-image: host-deps docker-engine
 # shared), then finds everything in place and re-runs the playbook (changed=0).
 .PHONY: lab lab-run
 # The engine is checked before the lock is taken: a dockerd started here must not inherit it.
+# TOPOLOGY=dual_master (default) | shared_storage picks lab/lab.sh's inventory.
+export TOPOLOGY
 lab: docker-engine
 	@exec 9>/tmp/harborops-make-lab.lock; \
 	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The lab: the hosts of lab/inventory as systemd containers on the docker network harborops-lab
-# (172.30.0.0/24, fixed addresses from the inventory's harborops_address), then
+# The lab: the hosts of the topology's inventory as systemd containers on the docker network
+# harborops-lab (172.30.0.0/24, fixed addresses from the inventory's harborops_address), then
 # playbooks/site.yml against them.
 #   lab/lab.sh up        create/start what is missing, run the playbook (idempotent)
+#     TOPOLOGY=dual_master (default: lab/inventory) | shared_storage (lab/inventories/shared_storage)
 #     HARBOR_BUNDLE=/path/harbor-offline-installer-vX.tgz   a real Harbor bundle (default: the
 #                          harbor-sim bundle of `make sim-bundle` in build/bundle)
 #     HARBOR_BUNDLE_SHA256=<64 hex>   its expected sha256 (default: computed here from the file)
@@ -12,7 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=lab
-inventory=${LAB_INVENTORY:-$here/inventory}
+topology=${TOPOLOGY:-dual_master}
+case $topology in
+  dual_master) default_inventory=$here/inventory ;;
+  shared_storage) default_inventory=$here/inventories/shared_storage ;;
+  *) echo "lab: TOPOLOGY must be dual_master or shared_storage (got '$topology')" >&2; exit 2 ;;
+esac
+inventory=${LAB_INVENTORY:-$default_inventory}
 network=harborops-lab
 subnet=172.30.0.0/24
 image=${LAB_IMAGE:-harborops/lab:latest}
@@ -38,16 +45,27 @@ take_lock() {
   fi
 }
 
-# "inventory_name container address" per host, from the inventory (the one source of truth).
+# "inventory_name container address mounts" per host, from the inventory (the one source of
+# truth); mounts: "data" for harbor_data hosts (one shared /data: this kernel cannot mount NFS),
+# "-" for none.
 lab_hosts() {
   ansible-inventory -i "$inventory" --list | python3 -c '
 import json, sys
-meta = json.load(sys.stdin)["_meta"]["hostvars"]
+inv = json.load(sys.stdin)
+meta = inv["_meta"]["hostvars"]
+def members(group, seen=()):
+    g = inv.get(group, {})
+    out = set(g.get("hosts", []))
+    for child in g.get("children", []):
+        if child not in seen:
+            out |= members(child, seen + (group,))
+    return out
+data = members("harbor_data")
 for name in sorted(meta):
     v = meta[name]
     if "ansible_host" not in v or "harborops_address" not in v:
         sys.exit(f"lab: host {name} needs ansible_host and harborops_address in the inventory")
-    print(name, v["ansible_host"], v["harborops_address"])
+    print(name, v["ansible_host"], v["harborops_address"], "data" if name in data else "-")
 '
 }
 
@@ -65,7 +83,11 @@ ensure_network() {
 }
 
 ensure_host() {
-  local name=$1 container=$2 address=$3 status
+  local name=$1 container=$2 address=$3 mounts=$4 status extra=()
+  if [ "$mounts" = data ]; then
+    mkdir -p "$state/harbor-data"
+    extra=(-v "$PWD/$state/harbor-data:/data")
+  fi
   status=$(docker container inspect -f '{{.State.Status}}' "$container" 2>/dev/null) || status=missing
   case $status in
     running) ;;
@@ -75,7 +97,7 @@ ensure_host() {
       # /var/lib/docker on a volume: Docker inside the host then uses overlay2, not vfs.
       docker run -d --name "$container" --hostname "$name" --label "$label" \
         --network "$network" --ip "$address" \
-        -v "$container-docker:/var/lib/docker" \
+        -v "$container-docker:/var/lib/docker" "${extra[@]}" \
         "${systemd_flags[@]}" "$image" /lib/systemd/systemd >/dev/null ;;
     *)
       say "starting stopped $container"
@@ -136,14 +158,19 @@ up() {
   take_lock
   mkdir -p "$state"
   chmod 0700 "$state"
+  if [ -f "$state/topology" ] && [ "$(cat "$state/topology")" != "$topology" ]; then
+    say "a $(cat "$state/topology") lab is up; 'make lab-destroy' first, then 'make lab TOPOLOGY=$topology'"
+    exit 1
+  fi
+  echo "$topology" >"$state/topology"
   bundle_vars
   keepalived_base_archive
   mapfile -t hosts < <(lab_hosts)
   ensure_network
-  local name container address
-  for h in "${hosts[@]}"; do read -r name container address <<<"$h"; ensure_host "$name" "$container" "$address"; done
-  for h in "${hosts[@]}"; do read -r name container address <<<"$h"; wait_booted "$container"; done
-  say "running $playbook on ${#hosts[@]} hosts (log: $state/site.log)"
+  local name container address mounts
+  for h in "${hosts[@]}"; do read -r name container address mounts <<<"$h"; ensure_host "$name" "$container" "$address" "$mounts"; done
+  for h in "${hosts[@]}"; do read -r name container address mounts <<<"$h"; wait_booted "$container"; done
+  say "running $playbook ($topology) on ${#hosts[@]} hosts (log: $state/site.log)"
   local start=$SECONDS
   ansible-playbook -i "$inventory" -e "@$state/bundle.yml" "$playbook" "$@" 2>&1 | tee "$state/site.log"
   say "$playbook took $((SECONDS - start)) s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
