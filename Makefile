@@ -123,3 +123,24 @@ build: venv
 .PHONY: clean
 clean:
 	rm -rf $(BUILD) .pytest_cache
+
+## --- benches ----------------------------------------------------------------------------------
+# make bench: the benches that apply to the lab that is up (make lab: VIP failover N=BENCH_VIP_RUNS,
+# replication latency; molecule shared_storage: DB and Redis failover), their JSON and one PNG in
+# bench/results/. It holds make lab's lock, so no playbook run overlaps a measurement.
+BENCH_RESULTS ?= $(CURDIR)/bench/results
+BENCH_VIP_RUNS ?= 50
+BENCH_REPLICATION_RUNS ?= 20
+BENCH_FAILOVER_RUNS ?= 5
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): bench/requirements.txt $(VENV_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $@
+
+.PHONY: bench
+bench: venv $(BENCH_STAMP)
+	@exec 9>/tmp/harborops-make-lab.lock; \
+	  flock -n 9 || { echo "bench: a 'make lab' is running; waiting for it" >&2; flock 9; }; \
+	  $(VENV)/bin/python bench/run_benches.py --results $(BENCH_RESULTS) --vip-runs $(BENCH_VIP_RUNS) \
+	    --replication-runs $(BENCH_REPLICATION_RUNS) --failover-runs $(BENCH_FAILOVER_RUNS)

@@ -75,6 +75,7 @@ def measure(name, one_run, extra, description, faults=None):
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", help="also write the report to this file")
     if faults:
         parser.add_argument("--fault", choices=faults, default=faults[0])
     args = parser.parse_args()
@@ -83,7 +84,11 @@ def measure(name, one_run, extra, description, faults=None):
     for number in range(1, args.runs + 1):
         samples.append(one_run(settings))
         print("run %d: %s" % (number, samples[-1]), flush=True)
-    return report(name, samples, extra(settings))
+    summary = report(name, samples, extra(settings))
+    if args.json:
+        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
 
 
 def report(name, samples, extra):
