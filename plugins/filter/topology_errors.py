@@ -18,9 +18,9 @@ description:
   - Pure and controller-side; no host is contacted and no fact is needed. The role M(harborops.ha.topology)
     fails on a non-empty result; C(playbooks/site.yml) and every step playbook run it first.
   - "The VIP subnet rule: the VIP must lie in C(harborops_address)/C(harborops_vip_prefix) of every Harbor
-    node (prefix per host, default 24): keepalived raises the VIP on the interface that holds the node's
-    address. The prefix is declared, not read from facts; the keepalived role checks the interface's real
-    subnet again from facts before it configures anything."
+    node (prefix per host, default 24): keepalived can only raise the VIP inside the subnet of the node's
+    interface. The prefix is declared, not read from facts; the keepalived role checks the real subnet of
+    its interface again, from facts, before it installs or configures anything."
 options:
   _input:
     description: C(hostvars).
@@ -223,8 +223,8 @@ def topology_errors(hostvars, groups, default_topology='dual_master', default_pr
             subnet = ipaddress.IPv4Network('%s/%d' % (node_ip[host], prefix), strict=False)
             if vip not in subnet:
                 errors.append('harborops_vip_address: %s is outside the subnet of Harbor node %s (%s, from '
-                              'harborops_address %s and harborops_vip_prefix %d): keepalived raises the VIP on the '
-                              "interface that holds the node's address, so it must lie in that subnet on every node."
+                              'harborops_address %s and harborops_vip_prefix %d): keepalived can only raise the VIP '
+                              "inside the subnet of the node's interface, so it must lie in the subnet of every node."
                               % (vip, host, subnet, node_ip[host], prefix))
             elif prefix <= 30 and vip in (subnet.network_address, subnet.broadcast_address):
                 errors.append('harborops_vip_address: %s is the network or broadcast address of %s (Harbor node %s).'
