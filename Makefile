@@ -126,12 +126,15 @@ clean:
 
 ## --- benches ----------------------------------------------------------------------------------
 # make bench: the benches that apply to the lab that is up (make lab: VIP failover N=BENCH_VIP_RUNS,
-# replication latency; molecule shared_storage: DB and Redis failover), their JSON and one PNG in
-# bench/results/. It holds make lab's lock, so no playbook run overlaps a measurement.
+# replication latency; BENCH_MOLECULE_FAILOVER=1: DB and Redis failover on molecule shared_storage),
+# their JSON and one PNG in bench/results/. It holds make lab's lock, so no playbook run overlaps
+# a measurement.
 BENCH_RESULTS ?= $(CURDIR)/bench/results
 BENCH_VIP_RUNS ?= 50
-BENCH_REPLICATION_RUNS ?= 20
+BENCH_REPLICATION_RUNS ?= 10
 BENCH_FAILOVER_RUNS ?= 5
+# 1: also DB and Redis failover against the molecule shared_storage lab (they kill its DB hosts).
+BENCH_MOLECULE_FAILOVER ?=
 BENCH_STAMP := $(VENV)/.bench-stamp
 
 $(BENCH_STAMP): bench/requirements.txt $(VENV_STAMP)
@@ -143,4 +146,5 @@ bench: venv $(BENCH_STAMP)
 	@exec 9>/tmp/harborops-make-lab.lock; \
 	  flock -n 9 || { echo "bench: a 'make lab' is running; waiting for it" >&2; flock 9; }; \
 	  $(VENV)/bin/python bench/run_benches.py --results $(BENCH_RESULTS) --vip-runs $(BENCH_VIP_RUNS) \
-	    --replication-runs $(BENCH_REPLICATION_RUNS) --failover-runs $(BENCH_FAILOVER_RUNS)
+	    --replication-runs $(BENCH_REPLICATION_RUNS) --failover-runs $(BENCH_FAILOVER_RUNS) \
+	    $(if $(BENCH_MOLECULE_FAILOVER),--molecule-failover)

@@ -17,8 +17,9 @@ run measures a double fault (the standby's recovery + keepalived's master-down t
 failover. The wait for the standby and the standby's state when the fault started are recorded per
 run (standby_wait_s, standby_state).
 
-Times are taken inside the containers (one kernel clock): from the moment the stop command
-returned (Harbor no longer answers on the holder) to the moment the VIP appears on the new holder.
+Times are taken inside the containers (one kernel clock): from the moment the stop command is
+issued on the holder to the moment the VIP appears on the new holder (stop_command_s: how long the
+stop command took to return; under load `docker kill` returns after the VIP has already moved).
 A run slower than --slow seconds carries both nodes' keepalived log lines around it in the JSON.
 
     python3 bench/vip_failover.py --runs 50 [--json bench/results/vip_failover.json]
@@ -101,14 +102,18 @@ def one_run(args):
              "date +%s.%N")
     watcher = subprocess.Popen(["docker", "exec", new, "sh", "-c", watch], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)  # the watcher is polling before the fault starts
-    t_stop = float(sh(old, f"{args.stop}; date +%s.%N").splitlines()[-1])
+    # The clock is read just before the stop command: `docker kill` returns only after Docker has
+    # reaped the container and torn down its network, which on a loaded machine comes after
+    # keepalived has already moved the VIP (reading it after the return gave negative times).
+    t_stop, t_returned = map(float, sh(old, f"t0=$(date +%s.%N); {args.stop} >/dev/null; echo $t0 $(date +%s.%N)")
+                             .splitlines()[-1].split())
     try:
         out = watcher.communicate(timeout=args.timeout)[0]
     except subprocess.TimeoutExpired:
         watcher.kill()
         raise RuntimeError(f"VIP did not reach {new} within {args.timeout} s") from None
     t_vip = float(out.strip().splitlines()[-1])
-    run = {"from": old, "to": new, "seconds": round(t_vip - t_stop, 3),
+    run = {"from": old, "to": new, "seconds": round(t_vip - t_stop, 3), "stop_command_s": round(t_returned - t_stop, 3),
            "stopped_at": datetime.datetime.fromtimestamp(t_stop, datetime.timezone.utc).isoformat(timespec="milliseconds"),
            "standby_state": first_states[new], "standby_wait_s": waited}
     if run["seconds"] > args.slow:
