@@ -140,6 +140,8 @@ def main():
                   f" (load {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
             subprocess.run(argv, check=True, cwd=REPO)
             summary["ran"].append(name)
+        if not summary["ran"]:
+            raise SystemExit("bench: no bench applies to what is up: run `make lab` first")
         (args.results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     results = {}
     for name in SAMPLES:
