@@ -90,6 +90,10 @@ def inventory(sims, tmp_path_factory):
     path = tmp_path_factory.mktemp('inv') / 'hosts.json'
     robot_access = [{'resource': 'repository', 'action': action} for action in ('pull', 'push', 'delete', 'list')]
     group_vars = {
+        # the inventory vocabulary that every playbook's inventory check requires (the API URLs
+        # below are explicit, so these addresses are never contacted)
+        'harborops_vip_address': '127.0.0.100',
+        'harborops_vip_name': 'harbor.ha-sync.test',
         'harbor_admin_password': ADMIN,
         'harbor_replication_peer_urls': {'harbor1': a.url, 'harbor2': b.url},
         'harbor_replication_remote_secret': ROBOT_SECRET,
@@ -104,9 +108,9 @@ def inventory(sims, tmp_path_factory):
                                     'permissions': [{'kind': 'project', 'namespace': '*', 'access': robot_access}]}],
     }
     hosts = {}
-    for name, sim in (('harbor1', a), ('harbor2', b)):
-        hosts[name] = {'ansible_connection': 'local', 'harbor_identity_api_url': sim.url,
-                       'harbor_replication_api_url': sim.url}
+    for index, (name, sim) in enumerate((('harbor1', a), ('harbor2', b))):
+        hosts[name] = {'ansible_connection': 'local', 'harborops_address': '127.0.0.%d' % (11 + index),
+                       'harbor_identity_api_url': sim.url, 'harbor_replication_api_url': sim.url}
     path.write_text(json.dumps({'all': {'children': {'harbor': {'hosts': hosts, 'vars': group_vars}}}}))
     os.chmod(str(path), 0o600)
     return path
