@@ -2,8 +2,9 @@
 #   make lab           deploy playbooks/site.yml on the lab containers (dual master;
 #                      TOPOLOGY=shared_storage for the shared-storage lab)
 #   make lab-destroy   remove the lab
-#   make test          unit + sanity + lint + every molecule scenario
-#   make test-fast     unit + sanity + lint
+#   make test          every tier: test-fast + containers + every molecule scenario
+#   make test-fast     the tiers without a Docker engine: unit, sim, integration, sanity, lint
+#   make bench         the benches that apply to the lab that is up (JSON + PNG in bench/results)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -27,7 +28,7 @@ VENV_STAMP := $(VENV)/.stamp
 
 .PHONY: help
 help:
-	@echo "make lab | lab-destroy | test | test-fast | test-unit | test-sanity | test-lint | test-molecule | sim-bundle | build"
+	@echo "make lab [TOPOLOGY=shared_storage] | lab-destroy | bench | test | test-fast | test-unit | test-sim | test-integration | test-containers | test-sanity | test-lint | test-molecule | sim-bundle | build"
 
 ## --- setup -----------------------------------------------------------------------------------
 $(VENV_STAMP): requirements-dev.txt tests/harbor_sim/requirements.txt
