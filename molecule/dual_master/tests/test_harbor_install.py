@@ -2,6 +2,7 @@
 files, API over verified TLS (was the harbor_single scenario; these nodes are converged anyway)."""
 
 import json
+import time
 
 import pytest
 
@@ -18,7 +19,14 @@ def _address(host):
 
 @pytest.mark.parametrize("name", CONTAINERS)
 def test_container_running_and_healthy(host, name):
-    out = host.check_output("docker inspect --format '{{.State.Status}} {{.State.Health.Status}}' %s", name)
+    # The side effect restarted some containers just before: Docker reports "starting" until its
+    # health check has run; wait for it (bounded), then require "healthy".
+    deadline = time.monotonic() + 90
+    while True:
+        out = host.check_output("docker inspect --format '{{.State.Status}} {{.State.Health.Status}}' %s", name)
+        if out != "running starting" or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     assert out == "running healthy"
 
 
