@@ -168,34 +168,29 @@ def topology_errors(hostvars, groups, default_topology='dual_master', default_pr
                           % (_hosts(hosts), value))
 
     # --- the VIP -----------------------------------------------------------------------------------
+    def one_value(name, what):
+        """The value every Harbor node gives `name`, or None (the problem appended to errors)."""
+        values = collect(harbor, name)
+        unset = [h for h, v in values if v is _UNSET]
+        if unset:
+            errors.append('%s: not set (for %s); set %s, once for all hosts (group_vars/all).'
+                          % (name, _hosts(unset), what))
+        given = _by_value((h, str(v).strip()) for h, v in values if v is not _UNSET)
+        if len(given) > 1:
+            errors.append('%s: the Harbor nodes disagree (%s); set it once (group_vars/all).' % (name, _describe(given)))
+        elif len(given) == 1 and not unset:
+            return list(given)[0]
+        return None
+
     vip = None
-    vips = collect(harbor, 'harborops_vip_address')
-    unset = [h for h, v in vips if v is _UNSET]
-    if unset:
-        errors.append('harborops_vip_address: not set (for %s); set the floating IPv4 address clients use, once for '
-                      'all hosts (group_vars/all).' % _hosts(unset))
-    given = _by_value((h, str(v).strip()) for h, v in vips if v is not _UNSET)
-    if len(given) > 1:
-        errors.append('harborops_vip_address: the Harbor nodes disagree (%s); set it once (group_vars/all).'
-                      % _describe(given))
-    elif len(given) == 1 and not unset:
-        value = list(given)[0]
+    value = one_value('harborops_vip_address', 'the floating IPv4 address clients use')
+    if value is not None:
         vip = _ipv4(value)
         if vip is None:
             errors.append("harborops_vip_address: '%s' is not an IPv4 address." % value)
 
-    vip_name = None
-    names = collect(harbor, 'harborops_vip_name')
-    unset = [h for h, v in names if v is _UNSET]
-    if unset:
-        errors.append('harborops_vip_name: not set (for %s); set the DNS name clients use for the VIP, once for all '
-                      'hosts (group_vars/all).' % _hosts(unset))
-    given = _by_value((h, str(v).strip()) for h, v in names if v is not _UNSET)
-    if len(given) > 1:
-        errors.append('harborops_vip_name: the Harbor nodes disagree (%s); set it once (group_vars/all).'
-                      % _describe(given))
-    elif len(given) == 1 and not unset:
-        vip_name = list(given)[0]
+    vip_name = one_value('harborops_vip_name', 'the DNS name clients use for the VIP')
+    if vip_name is not None:
         clash = [h for h in every_host if h.lower() == vip_name.lower() or h.lower() == vip_name.lower().split('.')[0]]
         if clash:
             errors.append("harborops_vip_name: '%s' is also the inventory name of %s; the VIP needs a name of its own "

@@ -27,10 +27,11 @@ import sys
 
 import pytest
 
+from harbor_cert import cert_playbook
+
 pytestmark = pytest.mark.integration
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 PLAYBOOKS = os.path.join(REPO, 'playbooks')
 
 CHECK_PLAY = 'Site | check the inventory'
@@ -72,19 +73,9 @@ def shared_storage():
 
 
 def ansible_env(tmp_path):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_INJECT_FACT_VARS='false',
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_FORCE_COLOR='false',
-        ANSIBLE_RETRY_FILES_ENABLED='false',
-        ANSIBLE_LOCALHOST_WARNING='false',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-        ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-local'),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / 'ansible-remote'),
-    )
+    """harbor_cert's ansible-playbook environment, with the json callback to read the run."""
+    env = cert_playbook.ansible_env(tmp_path)
+    env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
     return env
 
 
