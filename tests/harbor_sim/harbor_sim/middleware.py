@@ -3,6 +3,7 @@ and the /_sim/requests log."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -39,13 +40,38 @@ def _csrf_failure(sim, request):
     return None
 
 
+class _Reset(Exception):
+    """A fault rule dropped the connection: no answer is sent."""
+
+
+async def _with_fault(sim, request, handler):
+    """Run ``handler`` under the first /_sim/faults rule matching the request (faults.py)."""
+    rule = None if request.path.startswith("/_sim/") else sim.faults.take_rule(request.method, request.path)
+    if rule is None:
+        return await handler(request)
+    if rule.get("delay"):
+        await asyncio.sleep(rule["delay"])
+    response = None
+    if rule.get("process"):
+        response = await handler(request)
+    if rule.get("reset"):
+        if request.transport is not None:
+            request.transport.abort()
+        raise _Reset()
+    if rule.get("status") is None:
+        return response if response is not None else await handler(request)
+    if "body" in rule:
+        return web.Response(status=rule["status"], text=rule["body"], content_type="text/html")
+    return error_response(rule["status"], "UNKNOWN" if rule["status"] >= 500 else "BAD_REQUEST",
+                          f"fault injected by /_sim/faults (HTTP {rule['status']})")
+
+
 @web.middleware
 async def harbor_middleware(request, handler):
     sim = get_sim(request)
     request[REQUEST_ID] = request.headers.get("X-Request-Id") or str(uuid.uuid4())
     if "sid" not in request.cookies:
         request[NEW_SID] = secrets.token_hex(16)
-    status = 500
     try:
         reason = _csrf_failure(sim, request)
         if reason:
@@ -59,7 +85,10 @@ async def harbor_middleware(request, handler):
                 LOG.error("login of %s failed: %s", creds[0], exc)
                 principal = None
             request[auth.PRINCIPAL_KEY] = principal
-        response = await handler(request)
+        response = await _with_fault(sim, request, handler)
+    except _Reset:
+        _log(sim, request, "reset")
+        raise asyncio.CancelledError() from None
     except HarborError as exc:
         response = error_response(exc.status, exc.code, exc.message)
     except web.HTTPMethodNotAllowed as exc:
@@ -77,14 +106,18 @@ async def harbor_middleware(request, handler):
     except Exception:  # noqa: BLE001 - Harbor hides every unexpected error behind a 500
         LOG.exception("%s %s failed", request.method, request.path)
         response = error_response(500, "UNKNOWN", "internal server error")
-    status = response.status
+    _log(sim, request, response.status)
+    return response
+
+
+def _log(sim, request, status):
+    """/_sim/requests: every API request with its status ("reset" when a fault dropped it)."""
     if not request.path.startswith("/_sim/"):
         principal = auth.current_principal(request)
         entry = {"method": request.method, "path": request.path, "query": request.query_string,
                  "status": status, "user": principal.name if principal else ""}
         with sim.requests_lock:
             sim.requests.append(entry)
-    return response
 
 
 async def on_response_prepare(request, response):

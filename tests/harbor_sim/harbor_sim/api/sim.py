@@ -9,6 +9,7 @@ from aiohttp import web
 from ..auth import require_system_admin
 from ..context import get_sim
 from ..errors import bad_request
+from ..faults import rule_error
 from ..listing import json_response
 from ..validate import read_json
 
@@ -50,7 +51,7 @@ async def get_faults(request):
 async def put_faults(request):
     _admin(request)
     body = await read_json(request, dict)
-    unknown = set(body) - {"blocked_hosts", "transfer_kbps"}
+    unknown = set(body) - {"blocked_hosts", "transfer_kbps", "rules"}
     if unknown:
         raise bad_request(f"unknown fault keys: {', '.join(sorted(unknown))}")
     state = get_sim(request).faults.get()
@@ -64,5 +65,14 @@ async def put_faults(request):
         if type(kbps) is not int or kbps < 0:
             raise bad_request("transfer_kbps must be an integer >= 0")
         state["transfer_kbps"] = kbps
+    if "rules" in body:
+        rules = body["rules"]
+        if not isinstance(rules, list):
+            raise bad_request("rules must be a list")
+        for rule in rules:
+            problem = rule_error(rule)
+            if problem:
+                raise bad_request(f"rules: {problem}")
+        state["rules"] = rules
     get_sim(request).faults.set(state)
     return json_response(state)
