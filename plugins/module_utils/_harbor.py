@@ -10,12 +10,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 import time
 import traceback
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import changed_keys, diff_view
 
 try:
     import requests
@@ -28,6 +30,10 @@ API_PREFIX = '/api/v2.0'
 PAGE_SIZE = 100  # Harbor's maximum; above it answers 422
 RETRY_DELAY = 2
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
+# Sending these again has the same effect as sending them once: retried on connection errors.
+# A POST (or PATCH) is sent once; when its answer is lost, the caller looks the object up.
+RETRY_METHODS = ('GET', 'HEAD', 'PUT', 'DELETE')
+VERSION_RE = re.compile(r'(\d+)\.(\d+)(?:\.(\d+))?')
 LINK_NEXT_RE = re.compile(r'<([^>]*)>\s*;\s*rel="next"')
 
 
@@ -51,6 +57,45 @@ class HarborError(Exception):
         super(HarborError, self).__init__(msg)
         self.status = status
         self.code = code
+
+
+class HarborUncertain(HarborError):
+    """A request that is not safe to repeat was sent, and its answer was lost: Harbor may or may
+    not have done it. The caller finds out by reading Harbor again."""
+
+
+def connection_errors(params):
+    """Problems with the connection options, found before any request."""
+    errors = []
+    url = (params.get('harbor_url') or '').strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.netloc:
+        errors.append('harbor_url must be an http:// or https:// URL with a host, got %r' % url)
+    if params.get('timeout') is not None and params['timeout'] <= 0:
+        errors.append('timeout must be a positive number of seconds, got %s' % params['timeout'])
+    if params.get('retries') is not None and params['retries'] < 0:
+        errors.append('retries must be 0 or more, got %s' % params['retries'])
+    ca_path = params.get('ca_path')
+    if ca_path and params.get('validate_certs', True):
+        if not os.path.exists(ca_path):
+            errors.append('ca_path %s does not exist' % ca_path)
+        elif not os.access(ca_path, os.R_OK):
+            errors.append('ca_path %s is not readable' % ca_path)
+    if not (params.get('harbor_username') or '').strip():
+        errors.append('harbor_username must not be empty')
+    return errors
+
+
+def parse_version(text):
+    """``v2.15.2-abc123`` -> (2, 15, 2); None when Harbor did not say."""
+    match = VERSION_RE.search(text or '')
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def version_text(version):
+    return '.'.join(str(part) for part in version)
 
 
 def api_base(url):
@@ -102,7 +147,8 @@ def find_exact(items, value, key='name'):
 
 
 class HarborModule(AnsibleModule):
-    """AnsibleModule with Harbor's connection options and a small, cookie-less REST client."""
+    """AnsibleModule with Harbor's connection options, a small cookie-less REST client and the
+    whole converge cycle of one named object (``converge(Resource)``)."""
 
     def __init__(self, argument_spec=None, **kwargs):
         spec = harbor_argument_spec()
@@ -111,20 +157,30 @@ class HarborModule(AnsibleModule):
         super(HarborModule, self).__init__(argument_spec=spec, **kwargs)
         if requests is None:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        errors = connection_errors(self.params)
+        if errors:
+            self.fail_json(msg='; '.join(errors))
+        if self.params['harbor_url'].strip().lower().startswith('http://'):
+            self.warn('harbor_url %s is plain http://: the credentials of %s go over the network in clear text; '
+                      'use https://' % (self.params['harbor_url'], self.params['harbor_username']))
         self.base = api_base(self.params['harbor_url'])
         self.auth = (self.params['harbor_username'], self.params['harbor_password'])
         ca_path = self.params['ca_path']
         self.verify = ca_path if (ca_path and self.params['validate_certs']) else self.params['validate_certs']
         self.result = dict(changed=False)
         self._credentials_checked = False
+        self._version = None
 
     # ------------------------------------------------------------------ transport
     def _send(self, method, path, query=None, body=None):
         """One HTTP exchange. A fresh ``requests`` call per request: no Session, so no ``sid``
         cookie is ever replayed and Harbor's CSRF check (which only runs when the cookie is
-        sent) never applies. Connection failures are retried, HTTP answers never are."""
+        sent) never applies. Connection failures are retried for GET/PUT/DELETE, and for any
+        method when the connection was never made; HTTP answers are never retried. A POST whose
+        answer is lost raises HarborUncertain: Harbor may have done it."""
         url = self.base + path
         attempts = max(1, self.params['retries'] + 1)
+        where = '%s %s' % (method, path)
         for attempt in range(1, attempts + 1):
             try:
                 return requests.request(
@@ -135,16 +191,21 @@ class HarborModule(AnsibleModule):
                 raise HarborError(
                     'TLS verification of %s failed: %s. Point ca_path (HARBOR_CA_PATH) at the CA '
                     'certificate that signed Harbor\'s certificate.' % (self.params['harbor_url'], _short(exc)))
-            except (requests.exceptions.ConnectionError, requests.exceptions.ConnectTimeout) as exc:
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                never_sent = _never_sent(exc)
+                if method not in RETRY_METHODS and not never_sent:
+                    raise HarborUncertain('%s: the connection to Harbor at %s broke before its answer (%s); '
+                                          'Harbor may or may not have done it'
+                                          % (where, self.params['harbor_url'], _short(exc)))
                 if attempt == attempts:
+                    if isinstance(exc, requests.exceptions.ReadTimeout):
+                        raise HarborError('Harbor at %s did not answer %s within %ss (%d attempt(s))'
+                                          % (self.params['harbor_url'], where, self.params['timeout'], attempts))
                     raise HarborError('cannot connect to Harbor at %s (%d attempt(s)): %s'
                                       % (self.params['harbor_url'], attempts, _short(exc)))
                 time.sleep(RETRY_DELAY)
-            except requests.exceptions.Timeout as exc:
-                raise HarborError('Harbor at %s did not answer %s %s within %ss: %s'
-                                  % (self.params['harbor_url'], method, path, self.params['timeout'], _short(exc)))
             except requests.exceptions.RequestException as exc:
-                raise HarborError('request %s %s to Harbor failed: %s' % (method, path, _short(exc)))
+                raise HarborError('request %s to Harbor failed: %s' % (where, _short(exc)))
         raise HarborError('unreachable')  # pragma: no cover
 
     def request(self, method, path, query=None, body=None, ok=(200, 201)):
@@ -173,11 +234,11 @@ class HarborModule(AnsibleModule):
 
     # ------------------------------------------------------------------ reads
     def get(self, path, query=None):
-        """JSON of ``path``, or None when Harbor answers 404."""
+        """JSON object of ``path``, or None when Harbor answers 404."""
         response = self.request('GET', path, query, ok=(200, 404))
         if response.status_code == 404:
             return None
-        return _json(response)
+        return json_body(response, 'GET ' + path, dict)
 
     def list(self, path, query=None):
         """Every item of a paginated list (page_size 100, following Link/X-Total-Count)."""
@@ -186,7 +247,7 @@ class HarborModule(AnsibleModule):
         items = []
         while True:
             response = self.request('GET', path, query)
-            page = _json(response) or []
+            page = json_body(response, 'GET ' + path, list) or []
             items.extend(page)
             total = response.headers.get('X-Total-Count')
             more = next_link(response.headers.get('Link')) is not None
@@ -202,6 +263,27 @@ class HarborModule(AnsibleModule):
         q = '%s=%s' % (key, q_value(name))
         query['q'] = q if not query.get('q') else query['q'] + ',' + q
         return find_exact(self.list(path, query), name, key)
+
+    # ------------------------------------------------------------------ the Harbor version
+    def harbor_version(self):
+        """(major, minor, patch) of the Harbor answering, read once from /systeminfo; None when it
+        does not say (then nothing is refused for its version)."""
+        if self._version is None:
+            info = self.get('/systeminfo') or {}
+            self._version = parse_version(info.get('harbor_version')) or ()
+        return self._version or None
+
+    def version_errors(self, requirements):
+        """``requirements``: ``{option: (major, minor, patch)}`` of the options the user set;
+        a message per option the Harbor answering is too old for."""
+        if not requirements:
+            return []
+        version = self.harbor_version()
+        if version is None:
+            return []
+        return ['%s needs Harbor %s or newer; %s runs %s' % (option, version_text(minimum), self.params['harbor_url'],
+                                                           version_text(version))
+                for option, minimum in sorted(requirements.items()) if version < minimum]
 
     # ------------------------------------------------------------------ writes (check mode aware)
     def create(self, path, body):
@@ -219,7 +301,7 @@ class HarborModule(AnsibleModule):
         self.result['changed'] = True
         if self.check_mode:
             return None
-        return _json(self.request(method, path, body=body))
+        return json_body(self.request(method, path, body=body), '%s %s' % (method, path))
 
     def delete(self, path):
         """DELETE; a 404 means already absent (returns False)."""
@@ -232,12 +314,76 @@ class HarborModule(AnsibleModule):
         self.result['changed'] = True
         return True
 
-    # ------------------------------------------------------------------ state=absent
-    def ensure_absent(self, key, existing, collection, id_key='id', label_key='name', view=None):
-        """Delete ``existing`` (if Harbor has it) at ``<collection>/<id>`` and return ``key`` as ``{}``.
+    # ------------------------------------------------------------------ the converge cycle
+    def converge(self, resource):
+        """Bring the one object ``resource`` names to the declared state: input checked before any
+        request, exact lookup, compare only what the user gave, one diff, create/update/delete
+        (check mode aware), and the object as Harbor has it afterwards in ``result[resource.key]``."""
+        errors = resource.input_errors()
+        if errors:
+            raise HarborError('; '.join(errors))
+        errors = self.version_errors(dict((option, minimum) for option, minimum in resource.since.items()
+                                          if _given(self.params, option)))
+        if errors:
+            raise HarborError('; '.join(errors))
+        resource.prepare()
+        existing = resource.find()
+        if self.params.get('state') == 'absent':
+            self.result[resource.key] = {}
+            if existing:
+                self.set_diff(resource.label(existing), {})
+                resource.remove(existing)
+            return
+        desired = resource.desired()
+        if not existing:
+            existing = self._create(resource, desired)
+            if existing is None:
+                return
+        current = resource.current(existing)
+        changes = changed_keys(current, desired)
+        secret = resource.send_secret(changes)
+        self.result['id'] = resource.object_id(existing)
+        if changes or secret:
+            self.result['changed'] = True
+            self.set_diff(*resource.diff(current, desired, changes))
+            if not self.check_mode:
+                resource.update(existing, current, desired, changes, secret)
+        self.result[resource.key] = resource.public(self.result['changed'] and not self.check_mode and
+                                                    resource.read(existing) or existing)
 
-        The diff's before side is ``view(existing)``, by default just the object's ``label_key``.
-        """
+    def _create(self, resource, desired):
+        """POST the new object once. Lost answer: look it up (created → carry on with it; absent →
+        nothing happened). 409: someone else created it meanwhile → return it to be converged.
+        Returns the object to converge further, or None when this run is done."""
+        self.set_diff({}, resource.diff({}, desired, sorted(k for k, v in desired.items() if v is not None))[1])
+        self.result.update(changed=True, id=None)
+        if self.check_mode:
+            self.result[resource.key] = {}
+            return None
+        try:
+            created = resource.create()
+        except HarborUncertain as exc:
+            found = resource.find()
+            if not found:
+                raise HarborError('%s; it is not in Harbor, so nothing was created: run again' % exc)
+            created = resource.recover(found)
+        except HarborError as exc:
+            if exc.status != 409:
+                raise
+            found = resource.find()
+            if not found:
+                raise
+            # created by someone else since the lookup: converge it like any existing object
+            self.result['changed'] = False
+            self.result.pop('diff', None)
+            return found
+        self.result['id'] = resource.object_id(created)
+        self.result[resource.key] = resource.public(resource.read(created) or created)
+        return None
+
+    # ------------------------------------------------------------------ state=absent (modules without converge)
+    def ensure_absent(self, key, existing, collection, id_key='id', label_key='name', view=None):
+        """Delete ``existing`` (if Harbor has it) at ``<collection>/<id>`` and return ``key`` as ``{}``."""
         self.result[key] = {}
         if existing:
             self.set_diff(view(existing) if view else {label_key: existing[label_key]}, {})
@@ -266,13 +412,140 @@ class HarborModule(AnsibleModule):
         self.exit_json(**self.result)
 
 
-def _json(response):
+class Resource(object):
+    """What a module declares about its kind of object; HarborModule.converge does the rest.
+
+    The defaults fit an object at ``<path>/<id>`` looked up by its exact ``name``; a module
+    overrides what differs (``current``/``desired`` always: the comparable, secret-free views)."""
+
+    key = None              # result key, for example 'project'
+    path = None             # collection path, for example '/projects'
+    id_key = 'id'
+    name_key = 'name'       # the name's key in Harbor's answer
+    name_option = 'name'    # the option holding the name
+    secret_option = None    # the write-only secret's option (sent per update_secret)
+    since = {}              # {option: (major, minor, patch)}: options older Harbors do not have
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+
+    @property
+    def name(self):
+        return self.params[self.name_option]
+
+    # -- checks before any request (the name is one of them)
+    def input_errors(self):
+        if not (self.name or '').strip():
+            return ['%s must not be empty' % self.name_option]
+        return []
+
+    def prepare(self):
+        """Read what the object refers to (by name) before comparing; may fail naming the option."""
+
+    # -- reading
+    def find(self):
+        return self.module.find_by_name(self.path, self.name, key=self.name_key)
+
+    def object_id(self, obj):
+        return obj.get(self.id_key)
+
+    def object_path(self, obj):
+        return '%s/%s' % (self.path, self.object_id(obj))
+
+    def read(self, obj):
+        return self.module.get(self.object_path(obj))
+
+    def public(self, obj):
+        """The object as returned to the user: never a secret."""
+        return obj or {}
+
+    def label(self, obj):
+        return {self.name_key: obj.get(self.name_key)}
+
+    def current(self, obj):
+        raise NotImplementedError
+
+    def desired(self):
+        raise NotImplementedError
+
+    def diff(self, current, desired, keys):
+        """(before, after) of ``keys``; the views never hold a secret."""
+        return diff_view(current, desired, keys)
+
+    # -- writing (never called in check mode)
+    def create_body(self):
+        raise NotImplementedError
+
+    def create(self):
+        """POST the object; returns it (at least its id)."""
+        response = self.module.request('POST', self.path, body=self.create_body(), ok=(201, 200))
+        tail = response.headers.get('Location', '').rstrip('/').rsplit('/', 1)[-1]
+        return {self.id_key: int(tail) if tail.isdigit() else tail}
+
+    def recover(self, found):
+        """The create's answer was lost but ``found`` exists: finish what create would have done."""
+        return found
+
+    def update_body(self, existing, desired, changes, secret):
+        return dict((key, desired[key]) for key in changes)
+
+    def update(self, existing, current, desired, changes, secret):
+        self.module.request('PUT', self.object_path(existing),
+                            body=self.update_body(existing, desired, changes, secret))
+
+    def remove(self, existing):
+        self.module.delete(self.object_path(existing))
+
+    def send_secret(self, changes):
+        """Whether this run sends the write-only secret to an existing object (update_secret)."""
+        if not self.secret_option or self.params.get(self.secret_option) is None:
+            return False
+        return self.params.get('update_secret') == 'always'
+
+
+def secret_argument_spec():
+    """The one option every module with a write-only secret has."""
+    return dict(update_secret=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False))
+
+
+def _given(params, option):
+    """Whether the user set ``option`` (``a.b``: key b of dict option a)."""
+    head, _sep, tail = option.partition('.')
+    value = params.get(head)
+    if tail:
+        value = (value or {}).get(tail) if isinstance(value, dict) else None
+    return value is not None
+
+
+def _never_sent(exc):
+    """True when the connection was never made (refused, DNS, connect timeout): nothing reached Harbor."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], 'reason', None) if exc.args else None
+    text = '%s %s' % (type(reason).__name__, reason)
+    return 'NewConnectionError' in text or 'NameResolutionError' in text or 'Connection refused' in str(exc)
+
+
+def json_body(response, where, expect=None):
+    """The JSON of an answer (None when empty); a body that is not JSON, or not the ``expect``
+    type, is Harbor's answer gone wrong (a proxy page, a truncated body): a clean error."""
     if not response.content:
         return None
     try:
-        return response.json()
+        body = response.json()
     except ValueError:
-        return response.text
+        body = _NOT_JSON
+    if body is _NOT_JSON or (expect is not None and not isinstance(body, expect)):
+        kind = 'not JSON' if body is _NOT_JSON else 'JSON but not %s' % ('an object' if expect is dict else 'a list')
+        raise HarborError('Harbor answered %s with HTTP %s and a body that is %s (%s): %r'
+                          % (where, response.status_code, kind,
+                             response.headers.get('Content-Type', 'no content type'),
+                             (response.text or '')[:200]), status=response.status_code)
+    return body
+
+
+_NOT_JSON = object()
 
 
 def _first_code(response):
@@ -285,7 +558,8 @@ def _first_code(response):
 def _short(exc):
     """The part of a requests/urllib3 exception a human needs (e.g. "[Errno 111] Connection refused")."""
     text = str(exc)
-    match = re.search(r'(\[Errno [^\]]+\][^\'"()]*|certificate verify failed[^\'"()]*|Read timed out[^\'"()]*)', text)
+    match = re.search(r'(\[Errno [^\]]+\][^\'"()]*|certificate verify failed[^\'"()]*|Read timed out[^\'"()]*'
+                      r'|Remote end closed connection without response|Connection reset by peer)', text)
     if match:
         return match.group(1).strip().rstrip('.')
     return text[:400]

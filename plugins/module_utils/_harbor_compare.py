@@ -48,9 +48,17 @@ def changed_keys(current, desired):
 
 
 def diff_view(current, desired, keys):
-    """before/after restricted to ``keys`` (the user-supplied, non-secret ones)."""
-    before = dict((k, current.get(k)) for k in keys)
-    after = dict((k, desired[k] if desired.get(k) is not None else current.get(k)) for k in keys)
+    """before/after restricted to ``keys`` (the changed, non-secret ones); where both sides of a
+    key are dicts (project metadata, a trigger), only their differing entries are shown."""
+    before, after = {}, {}
+    for key in keys:
+        have = current.get(key)
+        want = desired[key] if desired.get(key) is not None else have
+        if isinstance(have, dict) and isinstance(want, dict):
+            subkeys = [k for k in sorted(set(have) | set(want)) if k in want and have.get(k) != want[k]]
+            have = dict((k, have.get(k)) for k in subkeys)
+            want = dict((k, want[k]) for k in subkeys)
+        before[key], after[key] = have, want
     return before, after
 
 

@@ -38,8 +38,11 @@ options:
     type: bool
   metadata:
     description:
-      - Other project metadata keys, for example C(auto_scan), C(prevent_vul), C(severity), C(reuse_sys_cve_allowlist),
-        C(enable_content_trust_cosign), C(auto_sbom_generation), C(proxy_speed_kb), C(max_upstream_conn).
+      - Other project metadata keys, among C(auto_scan), C(prevent_vul), C(severity), C(reuse_sys_cve_allowlist),
+        C(enable_content_trust), C(enable_content_trust_cosign), C(auto_sbom_generation), and for proxy-cache projects
+        C(proxy_speed_kb), C(max_upstream_conn) (Harbor 2.15.0 and later) and C(proxy_cache_local_on_not_found) (2.15.2).
+      - Any other key, a proxy-cache key on a normal project, or a key the Harbor answering is too old for, fails before
+        anything is changed (Harbor would drop it silently, and the task would report a change on every run).
       - Harbor stores every value as a string; booleans are converted to C(true)/C(false).
     type: dict
   storage_quota:
@@ -96,31 +99,50 @@ storage_quota:
   sample: 53687091200
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+import re
+
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import harbor_bool
 
 MAX_QUOTA = 1024 ** 5  # Harbor's upper bound: 1024 TB
+NAME_RE = re.compile(r'^[a-z0-9]+(?:[._-][a-z0-9]+)*$')  # Harbor's project name rule (src/lib/utils)
+# ProjectMetadata keys Harbor keeps (src/pkg/project/metadata/models, swagger ProjectMetadata), with
+# the first release that has them where it is inside the supported range; any other key Harbor drops,
+# so it could never converge. retention_id is Harbor's own (set through the retention API).
+METADATA_SINCE = {
+    'public': None, 'enable_content_trust': None, 'enable_content_trust_cosign': None, 'prevent_vul': None,
+    'severity': None, 'auto_scan': None, 'auto_sbom_generation': None, 'reuse_sys_cve_allowlist': None,
+    'proxy_speed_kb': None, 'max_upstream_conn': (2, 15, 0), 'proxy_cache_local_on_not_found': (2, 15, 2),
+}
+PROXY_ONLY = ('proxy_speed_kb', 'max_upstream_conn', 'proxy_cache_local_on_not_found')
+SEVERITIES = ('none', 'low', 'medium', 'high', 'critical')
 
 
 def desired_metadata(params):
-    """User metadata in Harbor's string form; ``public`` folded in."""
+    """User metadata in Harbor's string form (severity lower-cased as Harbor stores it); ``public`` folded in."""
     meta = dict((str(k), harbor_bool(v)) for k, v in (params['metadata'] or {}).items())
+    if 'severity' in meta:
+        meta['severity'] = meta['severity'].lower()
     if params['public'] is not None:
         meta['public'] = harbor_bool(params['public'])
     return meta
 
 
-def metadata_changes(current, desired):
-    """Keys of desired metadata whose string value differs (severity is lower-cased by Harbor)."""
-    current = current or {}
-    changes = {}
-    for key, value in desired.items():
-        have = current.get(key)
-        if key == 'severity' and have is not None:
-            have, value = have.lower(), value.lower()
-        if have != value:
-            changes[key] = desired[key]
-    return changes
+def metadata_errors(meta, proxy=None):
+    """Keys Harbor would drop (unknown, or proxy-only on a normal project) and bad severities."""
+    errors = []
+    unknown = sorted(set(meta) - set(METADATA_SINCE))
+    if unknown:
+        errors.append('metadata: Harbor does not keep %s (known keys: %s)' % (', '.join(unknown),
+                                                                             ', '.join(sorted(METADATA_SINCE))))
+    if meta.get('severity') is not None and meta['severity'] not in SEVERITIES:
+        errors.append('metadata.severity must be one of %s, got %r' % (', '.join(SEVERITIES), meta['severity']))
+    if proxy is False:
+        only = sorted(k for k in PROXY_ONLY if k in meta)
+        if only:
+            errors.append('metadata: %s only apply to proxy-cache projects (see proxy_cache_registry); Harbor drops '
+                          'them on other projects' % ', '.join(only))
+    return errors
 
 
 def quota_error(quota):
@@ -137,77 +159,108 @@ def project_quota(module, project_id):
     return quotas[0] if quotas else None
 
 
+class Project(Resource):
+    key = 'project'
+    path = '/projects'
+    id_key = 'project_id'
+
+    def __init__(self, module):
+        super(Project, self).__init__(module)
+        self.meta = desired_metadata(self.params)
+        self.registry_id = None
+        self.quota = None
+
+    @property
+    def since(self):
+        return dict(('metadata.%s' % k, METADATA_SINCE[k]) for k in self.meta if METADATA_SINCE.get(k))
+
+    def input_errors(self):
+        errors = super(Project, self).input_errors()
+        if errors:
+            return errors
+        if not NAME_RE.match(self.name) or len(self.name) > 255:
+            errors.append('name %r must be lower-case letters and digits separated by single . _ or - '
+                          '(Harbor\'s project name rule)' % self.name)
+        if self.params['state'] == 'present':
+            problem = quota_error(self.params['storage_quota'])
+            if problem:
+                errors.append(problem)
+            proxy = True if self.params['proxy_cache_registry'] else None
+            errors.extend(metadata_errors(self.meta, proxy))
+        return errors
+
+    def prepare(self):
+        name = self.params['proxy_cache_registry']
+        if name and self.params['state'] == 'present':
+            registry = self.module.find_by_name('/registries', name)
+            if not registry:
+                raise HarborError('proxy_cache_registry: no registry endpoint named %r exists in Harbor' % name)
+            self.registry_id = registry['id']
+
+    def desired(self):
+        return {'metadata': self.meta or None, 'storage_quota': self.params['storage_quota']}
+
+    def current(self, obj):
+        proxy = bool(obj.get('registry_id'))
+        if self.registry_id is not None and (obj.get('registry_id') or 0) != self.registry_id:
+            raise HarborError('project %r exists with proxy-cache registry id %s; Harbor cannot change it to %r '
+                              '(delete and re-create the project)'
+                              % (self.name, obj.get('registry_id') or 'none', self.params['proxy_cache_registry']))
+        errors = metadata_errors(self.meta, proxy)
+        if errors:
+            raise HarborError('; '.join(errors))
+        meta = obj.get('metadata') or {}
+        view = {'metadata': dict((k, meta.get(k)) for k in self.meta)}
+        if self.params['storage_quota'] is not None:
+            self.quota = project_quota(self.module, obj[self.id_key])
+            if self.quota is None:
+                raise HarborError('project %r has no quota record (is quota_per_project_enable off?)' % self.name)
+            view['storage_quota'] = self.quota.get('hard', {}).get('storage')
+        return view
+
+    def diff(self, current, desired, keys):
+        before, after = super(Project, self).diff(current, desired, keys)
+        if not current:
+            after['name'] = self.name
+            if self.params['proxy_cache_registry']:
+                after['proxy_cache_registry'] = self.params['proxy_cache_registry']
+        return before, after
+
+    def create_body(self):
+        body = {'project_name': self.name, 'metadata': self.meta}
+        if self.params['storage_quota'] is not None:
+            body['storage_limit'] = self.params['storage_quota']
+        if self.registry_id:
+            body['registry_id'] = self.registry_id
+        return body
+
+    def create(self):
+        created = super(Project, self).create()
+        self.recover(created)
+        return created
+
+    def recover(self, found):
+        """storage_limit at creation is ignored for non-admins or with per-project quotas off: check it."""
+        if self.params['storage_quota'] is not None:
+            quota = project_quota(self.module, found[self.id_key])
+            if quota and quota.get('hard', {}).get('storage') != self.params['storage_quota']:
+                self.module.request('PUT', '/quotas/%d' % quota['id'], body={'hard': {'storage': self.params['storage_quota']}})
+        return found
+
+    def update(self, existing, current, desired, changes, secret):
+        if 'metadata' in changes:
+            meta = current['metadata']
+            self.module.request('PUT', self.object_path(existing),
+                                body={'metadata': dict((k, v) for k, v in self.meta.items() if meta.get(k) != v)})
+        if 'storage_quota' in changes:
+            self.module.request('PUT', '/quotas/%d' % self.quota['id'],
+                                body={'hard': {'storage': self.params['storage_quota']}})
+
+
 def ensure(module):
-    params = module.params
-    problem = quota_error(params['storage_quota'])
-    if problem:
-        raise HarborError(problem)
-    existing = module.find_by_name('/projects', params['name'])
-
-    if params['state'] == 'absent':
-        module.ensure_absent('project', existing, '/projects', id_key='project_id')
-        return
-
-    meta = desired_metadata(params)
-    registry_id = None
-    if params['proxy_cache_registry']:
-        registry = module.find_by_name('/registries', params['proxy_cache_registry'])
-        if not registry:
-            raise HarborError('proxy_cache_registry: no registry endpoint named %r exists in Harbor'
-                              % params['proxy_cache_registry'])
-        registry_id = registry['id']
-
-    if not existing:
-        body = {'project_name': params['name'], 'metadata': meta}
-        if params['storage_quota'] is not None:
-            body['storage_limit'] = params['storage_quota']
-        if registry_id:
-            body['registry_id'] = registry_id
-        after = {'name': params['name'], 'metadata': meta}
-        for key in ('storage_quota', 'proxy_cache_registry'):
-            if params[key] is not None:
-                after[key] = params[key]
-        module.set_diff({}, after)
-        project_id = module.create('/projects', body)
-        module.result['id'] = project_id
-        if project_id is None:
-            module.result['project'] = {}
-            return
-        # storage_limit at creation is ignored for non-admins or with per-project quotas off: check it.
-        if params['storage_quota'] is not None:
-            quota = project_quota(module, project_id)
-            if quota and quota.get('hard', {}).get('storage') != params['storage_quota']:
-                module.write('PUT', '/quotas/%d' % quota['id'], {'hard': {'storage': params['storage_quota']}})
-            module.result['storage_quota'] = params['storage_quota']
-        module.result['project'] = module.get('/projects/%d' % project_id)
-        return
-
-    project_id = existing['project_id']
-    module.result['id'] = project_id
-    if registry_id is not None and (existing.get('registry_id') or 0) != registry_id:
-        raise HarborError('project %r exists with proxy-cache registry id %s; Harbor cannot change it to %r '
-                          '(delete and re-create the project)' % (params['name'], existing.get('registry_id') or 'none',
-                                                                  params['proxy_cache_registry']))
-    current_meta = existing.get('metadata') or {}
-    changes = metadata_changes(current_meta, meta)
-    before = {'metadata': dict((k, current_meta.get(k)) for k in changes)}
-    after = {'metadata': changes}
-    quota = None
-    if params['storage_quota'] is not None:
-        quota = project_quota(module, project_id)
-        if quota is None:
-            raise HarborError('project %r has no quota record (is quota_per_project_enable off?)' % params['name'])
-        have = quota.get('hard', {}).get('storage')
-        module.result['storage_quota'] = params['storage_quota']
-        if have != params['storage_quota']:
-            before['storage_quota'], after['storage_quota'] = have, params['storage_quota']
-    if changes or 'storage_quota' in after:
-        module.set_diff(before, after)
-    if changes:
-        module.write('PUT', '/projects/%d' % project_id, {'metadata': changes})
-    if 'storage_quota' in after:
-        module.write('PUT', '/quotas/%d' % quota['id'], {'hard': {'storage': params['storage_quota']}})
-    module.report('project', '/projects/%d' % project_id, existing)
+    module.converge(Project(module))
+    if module.params['state'] == 'present' and module.params['storage_quota'] is not None:
+        module.result['storage_quota'] = module.params['storage_quota']
 
 
 def main():

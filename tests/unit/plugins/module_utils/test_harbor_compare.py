@@ -95,3 +95,11 @@ def test_permissions_round_trip_sorted():
     shaped = permissions_from_set(permission_set(perms))
     assert shaped[0]['kind'] == 'project'
     assert permission_set(shaped) == permission_set(perms)
+
+
+def test_diff_view_shows_only_differing_entries_of_dicts():
+    before, after = diff_view({'metadata': {'public': 'false', 'auto_scan': 'true'}},
+                              {'metadata': {'public': 'true', 'auto_scan': 'true'}}, ['metadata'])
+    assert before == {'metadata': {'public': 'false'}} and after == {'metadata': {'public': 'true'}}
+    before, after = diff_view({}, {'metadata': {'public': 'true'}}, ['metadata'])
+    assert before == {'metadata': None} and after == {'metadata': {'public': 'true'}}

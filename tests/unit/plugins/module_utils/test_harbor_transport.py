@@ -195,3 +195,103 @@ def test_report_rereads_only_after_a_real_write(script, changed, check_mode, rer
     assert module.result['policy']['description'] == ('new' if rereads else 'old')
     assert [c[:2] for c in calls] == ([('GET', 'https://h.example.com/api/v2.0/replication/policies/1')]
                                       if rereads else [])
+
+
+# ----------------------------------------------------------------- safe retries, bodies, inputs, version
+def lost_answer():
+    """What requests raises when Harbor got the request and the connection broke before the answer."""
+    return requests.exceptions.ConnectionError(
+        "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))")
+
+
+def test_post_is_never_resent_after_a_lost_answer(script):
+    queue, calls = script
+    queue.append(lost_answer())
+    with pytest.raises(_harbor.HarborUncertain) as err:
+        make_module(retries=3).request('POST', '/replication/executions', body={'policy_id': 1})
+    assert 'POST /replication/executions: the connection to Harbor at https://h.example.com broke' in str(err.value)
+    assert 'Remote end closed connection without response' in str(err.value)
+    assert len(calls) == 1
+
+
+def test_post_is_retried_when_the_connection_was_never_made(script):
+    queue, calls = script
+    queue.extend([requests.exceptions.ConnectionError('[Errno 111] Connection refused'), Response(201, None)])
+    assert make_module().request('POST', '/projects', body={}).status_code == 201
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize('method', ['GET', 'PUT', 'DELETE'])
+def test_idempotent_methods_are_retried_after_a_lost_answer(script, method):
+    queue, calls = script
+    queue.extend([lost_answer(), Response(200, {'ok': True})])
+    assert make_module().request(method, '/x').status_code == 200
+    assert len(calls) == 2
+
+
+def test_read_timeout_of_a_get_is_retried_then_explained(script):
+    queue, calls = script
+    queue.extend([requests.exceptions.ReadTimeout('Read timed out. (read timeout=5)')] * 2)
+    with pytest.raises(HarborError) as err:
+        make_module(retries=1).get('/x')
+    assert str(err.value) == 'Harbor at https://h.example.com did not answer GET /x within 5s (2 attempt(s))'
+
+
+@pytest.mark.parametrize('body, expect, kind', [('<html>proxy</html>', None, 'not JSON'),
+                                                ([1, 2], dict, 'JSON but not an object'),
+                                                ({'a': 1}, list, 'JSON but not a list')])
+def test_answers_that_are_not_the_expected_json_fail_cleanly(body, expect, kind):
+    response = Response(200, body, {'Content-Type': 'text/html'})
+    if isinstance(body, str):
+        response.json = lambda: (_ for _ in ()).throw(ValueError('no JSON'))
+    with pytest.raises(HarborError) as err:
+        _harbor.json_body(response, 'GET /projects', expect)
+    assert str(err.value).startswith('Harbor answered GET /projects with HTTP 200 and a body that is %s' % kind)
+
+
+def test_get_and_list_refuse_a_non_json_200(script):
+    queue, calls = script
+    bad = Response(200, '<html>', {'Content-Type': 'text/html'})
+    bad.json = lambda: (_ for _ in ()).throw(ValueError('no JSON'))
+    queue.append(bad)
+    with pytest.raises(HarborError, match='body that is not JSON'):
+        make_module().list('/projects')
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'timeout': 0}, 'timeout must be a positive number of seconds, got 0'),
+    ({'retries': -1}, 'retries must be 0 or more, got -1'),
+    ({'harbor_url': 'harbor.example.com'},
+     "harbor_url must be an http:// or https:// URL with a host, got 'harbor.example.com'"),
+    ({'ca_path': '/nonexistent/ca.crt'}, 'ca_path /nonexistent/ca.crt does not exist'),
+    ({'harbor_username': ' '}, 'harbor_username must not be empty'),
+])
+def test_connection_options_are_checked_before_any_request(change, message):
+    params = dict(harbor_url='https://h', harbor_username='admin', validate_certs=True, ca_path=None, timeout=30,
+                  retries=3)
+    assert _harbor.connection_errors(params) == []
+    params.update(change)
+    assert _harbor.connection_errors(params) == [message]
+    assert _harbor.connection_errors(dict(params, validate_certs=False, **{'ca_path': None})) == (
+        [] if 'ca_path' in change else [message])
+
+
+def test_version_is_read_once_and_old_versions_refuse_new_options(script):
+    queue, calls = script
+    queue.append(Response(200, {'harbor_version': 'v2.12.4-e4a5d4b1', 'auth_mode': 'db_auth'}))
+    module = make_module()
+    module._version = None
+    assert module.harbor_version() == (2, 12, 4)
+    assert module.version_errors({'ca_certificate': (2, 15, 0), 'metadata.proxy_speed_kb': (2, 12, 0)}) == [
+        'ca_certificate needs Harbor 2.15.0 or newer; https://h.example.com runs 2.12.4']
+    assert len(calls) == 1
+
+
+def test_unknown_version_refuses_nothing(script):
+    queue, calls = script
+    queue.append(Response(200, {'auth_mode': 'db_auth'}))
+    module = make_module()
+    module._version = None
+    assert module.version_errors({'ca_certificate': (2, 15, 0)}) == []
+    assert module.version_errors({'ca_certificate': (2, 15, 0)}) == []
+    assert len(calls) == 1

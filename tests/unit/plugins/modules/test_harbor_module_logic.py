@@ -121,10 +121,17 @@ def test_policy_input_errors():
 def test_project_metadata_strings_and_severity_case():
     params = dict(metadata={'auto_scan': True, 'severity': 'HIGH'}, public=False)
     desired = harbor_project.desired_metadata(params)
-    assert desired == {'auto_scan': 'true', 'severity': 'HIGH', 'public': 'false'}
-    current = {'auto_scan': 'true', 'severity': 'high', 'public': 'false', 'retention_id': '3'}
-    assert harbor_project.metadata_changes(current, desired) == {}
-    assert harbor_project.metadata_changes(current, {'public': 'true'}) == {'public': 'true'}
+    assert desired == {'auto_scan': 'true', 'severity': 'high', 'public': 'false'}
+    assert harbor_project.metadata_errors(desired) == []
+
+
+def test_project_metadata_harbor_would_drop_is_refused():
+    errors = harbor_project.metadata_errors({'auto_scan': 'true', 'colour': 'red', 'retention_id': '3'})
+    assert errors[0].startswith('metadata: Harbor does not keep colour, retention_id (known keys: ')
+    assert 'severity must be one of' in harbor_project.metadata_errors({'severity': 'urgent'})[0]
+    assert 'proxy_speed_kb only apply to proxy-cache projects' in harbor_project.metadata_errors(
+        {'proxy_speed_kb': '100'}, proxy=False)[0]
+    assert harbor_project.metadata_errors({'proxy_speed_kb': '100'}, proxy=True) == []
 
 
 def test_project_quota_bounds():
