@@ -62,6 +62,7 @@ def build_app(settings) -> web.Application:
         if module is not None:
             app.add_routes(module.routes)
     _attach_dataplane(app, sim)
+    _import_api("schedules", optional=False).attach(app, sim)  # GC / purge schedules run
 
     async def close_db(_app):
         sim.db.close()

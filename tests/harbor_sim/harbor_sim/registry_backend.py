@@ -52,7 +52,9 @@ def registry_config(data_dir, port, external_url, notify_url, notify_secret) -> 
         "storage": {
             "filesystem": {"rootdirectory": os.path.join(data_dir, "registry", "storage")},
             "delete": {"enabled": True},
-            "cache": {"blobdescriptor": "inmemory"},
+            # no blob descriptor cache: GC removes blobs under the running registry, and a cached
+            # descriptor would claim a removed blob still exists (Harbor's GC clears the registry's
+            # Redis cache for the same reason, distribution issue #2094)
             "maintenance": {"uploadpurging": {"enabled": False}},
             "redirect": {"disable": True},
         },

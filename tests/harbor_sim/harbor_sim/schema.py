@@ -69,6 +69,8 @@ TABLES = [
         id {pk}, vendor VARCHAR(32) NOT NULL, job_kind VARCHAR(16) NOT NULL, trigger VARCHAR(16) NOT NULL,
         parameters TEXT NOT NULL, status VARCHAR(16) NOT NULL,
         creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_job_log (
+        id {pk}, history_id BIGINT NOT NULL UNIQUE, log TEXT NOT NULL)""",
 ]
 
 

@@ -64,7 +64,9 @@ def test_schedule_empty_body_when_unset_then_roundtrip(admin, vendor):
     got = admin.get(f"/system/{vendor}/schedule").json()
     assert got["schedule"]["type"] == "Custom" and got["schedule"]["cron"] == "0 0 2 * * *"
     assert got["schedule"]["next_scheduled_time"].endswith("02:00:00.000Z")
-    assert json.loads(got["job_parameters"]) == params and got["job_kind"] == "0 0 2 * * *"
+    # gc's schedule keeps delete_untagged, delete_tag and workers (controller CreateSchedule)
+    expected = {"delete_untagged": True, "delete_tag": False, "workers": 2} if vendor == "gc" else params
+    assert json.loads(got["job_parameters"]) == expected and got["job_kind"] == "0 0 2 * * *"
     assert "job_name" not in got
     # None deletes
     assert admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}}).status_code == 200
@@ -93,7 +95,8 @@ def test_gc_manual_run_and_workers(admin):
     assert gc_id > 0 and resp.headers["Location"] == f"/api/v2.0/system/gc/{gc_id}"
     history = admin.get(f"/system/gc/{gc_id}").json()
     assert history["id"] == gc_id and history["job_name"] == "GARBAGE_COLLECTION"
-    assert history["job_kind"] == "MANUAL" and history["schedule"] == {"type": "MANUAL"}
+    assert history["job_kind"] == "MANUAL"
+    assert history["schedule"] == {"type": "Manual", "next_scheduled_time": "0001-01-01T00:00:00.000Z"}
     assert gc_id in [h["id"] for h in admin.get("/system/gc").json()]
     assert admin.get("/system/gc/schedule").text == ""  # Manual does not create a schedule
     bad = admin.put("/system/gc/schedule", json={"schedule": {"type": "Custom", "cron": "0 0 1 * * *"},

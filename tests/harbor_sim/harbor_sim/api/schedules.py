@@ -1,12 +1,21 @@
-"""GC and purge-audit schedules and their execution history (FACTS §2.14)."""
+"""GC and purge-audit schedules, their executions (history, log, stop) and scheduled runs (FACTS §2.14).
+
+A manual or scheduled GC runs the real job (harbor_sim/gc.py) in a background thread: the execution
+is `Running` until the job checks in what it freed (src/controller/gc, src/server/v2.0/handler/gc.go).
+Purge-audit runs complete at once: the sim keeps no audit logs to purge.
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
+import threading
+import time
 
 from aiohttp import web
 
+from .. import gc as gc_job
 from .. import jsonout
 from ..auth import require_system_admin
 from ..context import get_sim
@@ -20,8 +29,19 @@ routes = web.RouteTableDef()
 SCHEDULED = ("Hourly", "Daily", "Weekly", "Custom")
 KINDS = {"gc": ("garbage-collection", "gc"), "purgeaudit": ("purge-audit", "purge audit")}
 VENDOR_TYPES = {"gc": "GARBAGE_COLLECTION", "purgeaudit": "PURGE_AUDIT_LOG"}
+# what the history's "not found" errors call an execution (gc controller / handler; purge handler)
+EXECUTION_NAMES = {"gc": "garbage collection execution", "purgeaudit": "purge audit execution"}
+LOG_NAMES = {"gc": "garbage collection", "purgeaudit": "purge audit"}
 GC_PARAMS = {"delete_untagged": bool, "dry_run": bool, "workers": int, "delete_tag": bool}
 PURGE_PARAMS = {"audit_retention_hour": int, "include_event_types": str, "dry_run": bool}
+FINAL = ("Success", "Error", "Stopped")
+_GC_LOCK = threading.Lock()  # the GC job's MaxCurrency is 1: a second run waits for the first
+_STOP = set()                 # executions asked to stop (checked between the job's phases)
+
+
+def go_json(value) -> str:
+    """Go's json.Marshal of a map: keys sorted, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def next_run(cron: str, now=None):
@@ -84,10 +104,89 @@ def _validate(vendor, body):
 
 
 def _history_json(row) -> dict:
+    """model.GCHistory / model.ExecHistory ToSwagger: job_kind is the trigger (MANUAL, SCHEDULE),
+    schedule.type its title case, next_scheduled_time the zero time (no cron), `deleted` omitted."""
     return jsonout.clean({"id": row["id"], "job_name": VENDOR_TYPES[row["vendor"]],
                           "job_kind": row["job_kind"], "job_parameters": row["parameters"],
-                          "job_status": row["status"], "schedule": {"type": row["job_kind"]},
+                          "job_status": row["status"],
+                          "schedule": {"type": row["job_kind"].title(), "next_scheduled_time": jsonout.ZERO_TIME},
                           "creation_time": row["creation_time"], "update_time": row["update_time"]})
+
+
+def gc_policy(params) -> dict:
+    """gc.Policy from the request's parameters (the handler reads only well-typed values)."""
+    policy = {"delete_untagged": params.get("delete_untagged") is True,
+              "delete_tag": params.get("delete_tag") is True, "dry_run": params.get("dry_run") is True,
+              "workers": params.get("workers") if isinstance(params.get("workers"), int) else 0}
+    return policy
+
+
+def _execution_params(vendor, params) -> dict:
+    """What the controllers' Start stores as the execution's extra attributes."""
+    if vendor == "gc":
+        # handler kick(): redis_url_reg from core's _REDIS_URL_REG, time_window from GC_TIME_WINDOW_HOURS
+        return dict(gc_policy(params), redis_url_reg=os.environ.get("_REDIS_URL_REG", ""),
+                    time_window=gc_job.time_window_hours())
+    return {"dry_run": params.get("dry_run") is True, "audit_retention_hour": params.get("audit_retention_hour") or 0,
+            "include_event_types": params.get("include_event_types") or ""}
+
+
+def start_execution(sim, vendor, params, trigger) -> int:
+    """exeMgr.Create (status Running) + the job; returns the execution id."""
+    attrs = _execution_params(vendor, params)
+    now = jsonout.now()
+    hid = sim.db.insert(
+        "INSERT INTO core_job_history (vendor, job_kind, trigger, parameters, status, creation_time, update_time)"
+        " VALUES (?, ?, ?, ?, 'Running', ?, ?)", (vendor, trigger.upper(), trigger, go_json(attrs), now, now))
+    if vendor == "gc":
+        threading.Thread(target=_run_gc, args=(sim, hid, attrs), daemon=True, name=f"harbor-sim-gc-{hid}").start()
+    else:
+        log = gc_job.JobLog()
+        log.info("Purge audit job start")
+        log.info(f"Purge audit job parameters: {go_json(attrs)}")
+        log.info("Purged 0 rows of audit logs (the sim keeps no audit logs)")
+        _finish(sim, hid, "Success", attrs, log)
+    return hid
+
+
+def _run_gc(sim, hid, attrs):
+    log = gc_job.JobLog()
+    status = "Success"
+    with _GC_LOCK:
+        try:
+            if hid in _STOP:
+                status = "Stopped"
+            elif sim.dataplane is None:
+                log.error("failed to start gc as registry controller is unreachable: no data plane")
+                status = "Error"
+            else:
+                attrs = dict(attrs, **gc_job.run(sim.dataplane, attrs, log))
+        except gc_job.GCFailed as exc:
+            log.error(f"failed to execute GC job: {exc}")
+            status = "Error"
+        except Exception as exc:  # noqa: BLE001 - a job error ends the execution in Error
+            gc_job.LOG.exception("gc %s failed", hid)
+            log.error(f"failed to execute GC job: {exc}")
+            status = "Error"
+    _finish(sim, hid, status, attrs, log)
+
+
+def _finish(sim, hid, status, attrs, log):
+    with sim.db.transaction():
+        sim.db.execute("UPDATE core_job_history SET status = ?, parameters = ?, update_time = ? WHERE id = ?",
+                       (status, go_json(attrs), jsonout.now(), hid))
+        sim.db.execute("DELETE FROM core_job_log WHERE history_id = ?", (hid,))
+        sim.db.insert("INSERT INTO core_job_log (history_id, log) VALUES (?, ?)", (hid, log.text()))
+    _STOP.discard(hid)
+
+
+def _schedule_attrs(vendor, params) -> dict:
+    """The schedule's extra attributes (GET .../schedule job_parameters): gc CreateSchedule keeps
+    delete_untagged, delete_tag and workers; purge keeps the request's parameters."""
+    if vendor == "gc":
+        policy = gc_policy(params)
+        return {k: policy[k] for k in ("delete_untagged", "delete_tag", "workers")}
+    return params
 
 
 async def _set_schedule(request, vendor, create: bool):
@@ -98,12 +197,11 @@ async def _set_schedule(request, vendor, create: bool):
     now = jsonout.now()
     location_id = 0
     if stype == "Manual":
-        location_id = sim.db.insert(
-            "INSERT INTO core_job_history (vendor, job_kind, trigger, parameters, status, creation_time, update_time)"
-            " VALUES (?, 'MANUAL', 'Manual', ?, 'Success', ?, ?)", (vendor, json.dumps(params), now, now))
+        location_id = start_execution(sim, vendor, params, "Manual")
     elif stype == "None":
         sim.db.execute("DELETE FROM core_schedule WHERE vendor = ?", (vendor,))
     elif stype in SCHEDULED:
+        # the schedule keeps the whole policy for its runs; GET shows _schedule_attrs of it
         with sim.db.transaction():
             sim.db.execute("DELETE FROM core_schedule WHERE vendor = ?", (vendor,))
             sim.db.insert("INSERT INTO core_schedule (vendor, type, cron, parameters, creation_time, update_time)"
@@ -122,7 +220,8 @@ async def _get_schedule(request, vendor):
     if row is None:
         return web.Response(status=200)
     nxt = next_run(row["cron"])
-    out = {"id": row["id"], "job_name": "", "job_kind": row["cron"], "job_parameters": row["parameters"],
+    out = {"id": row["id"], "job_name": "", "job_kind": row["cron"],
+           "job_parameters": go_json(_schedule_attrs(vendor, json.loads(row["parameters"]))),
            "schedule": jsonout.clean({"type": row["type"], "cron": row["cron"],
                                       "next_scheduled_time": jsonout.fmt_time(nxt) if nxt else ""}),
            "creation_time": row["creation_time"], "update_time": row["update_time"]}
@@ -149,6 +248,13 @@ for _vendor in KINDS:
     routes.put(f"/api/v2.0/system/{_vendor}/schedule")(_update)
 
 
+def _execution(request, sim, vendor, action):
+    require_system_admin(request, KINDS[vendor][0], action)
+    hid = int_id(request, "hid", "")
+    row = sim.db.query_one("SELECT * FROM core_job_history WHERE vendor = ? AND id = ?", (vendor, hid))
+    return hid, row
+
+
 def _history(vendor):
     async def list_history(request):
         sim = get_sim(request)
@@ -159,17 +265,87 @@ def _history(vendor):
 
     async def get_history(request):
         sim = get_sim(request)
-        require_system_admin(request, KINDS[vendor][0], "read")
-        hid = int_id(request, "hid", "")
-        row = sim.db.query_one("SELECT * FROM core_job_history WHERE vendor = ? AND id = ?", (vendor, hid))
+        hid, row = _execution(request, sim, vendor, "read")
         if row is None:
-            raise not_found(f"{KINDS[vendor][1]} {hid} not found")
+            raise not_found(f"{EXECUTION_NAMES[vendor]} {hid} not found")
         return json_response(_history_json(row))
 
-    return list_history, get_history
+    async def get_log(request):
+        sim = get_sim(request)
+        hid, row = _execution(request, sim, vendor, "read")
+        if row is None:  # no execution, no task
+            raise not_found(f"{LOG_NAMES[vendor]} {hid} log is not found")
+        log = sim.db.query_one("SELECT log FROM core_job_log WHERE history_id = ?", (hid,))
+        return web.Response(status=200, text=log["log"] if log else "", content_type="text/plain")
+
+    async def stop(request):
+        """exeMgr.Stop: an execution in a final status is left alone (200)."""
+        sim = get_sim(request)
+        hid, row = _execution(request, sim, vendor, "stop")
+        if row is None:
+            raise not_found(f"execution {hid} not found")
+        if row["status"] not in FINAL:
+            _STOP.add(hid)
+        return ok()
+
+    return list_history, get_history, get_log, stop
 
 
 for _vendor in KINDS:
-    _list, _get = _history(_vendor)
+    _list, _get, _log, _stop = _history(_vendor)
     routes.get(f"/api/v2.0/system/{_vendor}")(_list)
     routes.get(f"/api/v2.0/system/{_vendor}/{{hid:[0-9]+}}")(_get)
+    routes.get(f"/api/v2.0/system/{_vendor}/{{hid:[0-9]+}}/log")(_log)
+    routes.put(f"/api/v2.0/system/{_vendor}/{{hid:[0-9]+}}")(_stop)
+
+
+def fire_due(sim, when, acquire_once=None) -> list:
+    """The scheduler's tick: start the runs whose schedule matches `when` (a UTC second); with
+    several sims on one Redis only the one that takes the tick's lock fires (jobservice's periodic
+    enqueuer). Returns the execution ids started."""
+    started = []
+    for row in sim.db.query("SELECT * FROM core_schedule"):
+        try:
+            if not Cron(row["cron"]).matches(when):
+                continue
+        except CronError:
+            continue
+        key = f"schedule:{row['vendor']}:{int(when.timestamp())}"
+        if acquire_once is not None and not acquire_once(key):
+            continue
+        started.append(start_execution(sim, row["vendor"], json.loads(row["parameters"]), "Schedule"))
+    return started
+
+
+def attach(app, sim) -> None:
+    """Run the schedules while the application runs (app.py calls this)."""
+    stop_event = threading.Event()
+
+    async def on_startup(_app):
+        start_scheduler(sim, stop_event)
+
+    async def on_cleanup(_app):
+        stop_event.set()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+
+
+def start_scheduler(sim, stop_event):
+    """A thread that checks the GC / purge schedules every second (UTC)."""
+    def loop():
+        last = int(time.time())
+        while not stop_event.wait(0.2):
+            now = int(time.time())
+            for second in range(last + 1, now + 1):
+                when = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
+                queue = getattr(sim.dataplane, "queue", None)
+                try:
+                    fire_due(sim, when, queue.acquire_once if queue is not None else None)
+                except Exception:  # noqa: BLE001 - database down: try the next tick
+                    gc_job.LOG.exception("schedule tick failed")
+            last = max(last, now)
+
+    thread = threading.Thread(target=loop, daemon=True, name="harbor-sim-system-scheduler")
+    thread.start()
+    return thread
