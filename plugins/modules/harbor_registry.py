@@ -132,7 +132,8 @@ secret_updated:
   sample: true
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    HarborError, HarborModule, Resource, secret_argument_spec)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     changed_keys, diff_view, normalize_url)
 
@@ -187,9 +188,9 @@ def update_body(changes, desired, params):
     return body, send_secret
 
 
-def create_body(params):
+def create_body(params, name=None):
     body = {
-        'name': params['name'],
+        'name': name or params['name'],
         'type': params['type'],
         'url': normalize_url(params['url']),
         'insecure': bool(params['insecure']),
@@ -203,48 +204,97 @@ def create_body(params):
     return body
 
 
-def ensure(module):
-    params = module.params
-    existing = module.find_by_name('/registries', params['name'])
-    managed = [k for k in ('name', 'type', 'url', 'access_key', 'insecure', 'description', 'ca_certificate')
-               if params.get(k) is not None]
+def staging_name(name):
+    """Where a re-created endpoint waits until the old one is gone (Harbor's names: at most 64)."""
+    return name[:54] + '.recreate'
 
-    if params['state'] == 'absent':
-        module.ensure_absent('registry', existing, '/registries', view=current_view)
-        return
 
-    if existing and params['type'] and existing.get('type') != params['type']:
-        if not params['recreate_on_type_change']:
+class Registry(Resource):
+    """A type change re-creates the endpoint without a window where neither exists because of a
+    failed create: the new one is created under staging_name() first (Harbor checks the remote
+    then), the old one deleted, the new one renamed. A run that stops in between leaves the
+    staged endpoint, which the next run finds and renames."""
+
+    key = 'registry'
+    path = '/registries'
+    secret_option = 'access_secret'
+    since = {'ca_certificate': (2, 15, 0)}
+
+    def input_errors(self):
+        errors = super(Registry, self).input_errors()
+        if len(self.name) > 64:
+            errors.append('name must be at most 64 characters (Harbor\'s limit)')
+        if self.params['state'] == 'present' and self.params['url'] is not None and not self.params['url'].strip():
+            errors.append('url must not be empty')
+        return errors
+
+    def find(self):
+        return (self.module.find_by_name(self.path, self.name)
+                or self.module.find_by_name(self.path, staging_name(self.name)))
+
+    def public(self, obj):
+        obj = dict(obj or {})
+        if isinstance(obj.get('credential'), dict):
+            obj['credential'] = dict(obj['credential'], access_secret='*****')
+        return obj
+
+    def label(self, obj):
+        return current_view(obj)
+
+    def current(self, obj):
+        if self.params['type'] and obj.get('type') != self.params['type'] and not self.params['recreate_on_type_change']:
             raise HarborError('registry %r has type %r but type=%r was requested: Harbor cannot change the type of '
                               'an endpoint; set recreate_on_type_change=true to delete and re-create it'
-                              % (params['name'], existing.get('type'), params['type']))
-        module.delete('/registries/%d' % existing['id'])
-        module.set_diff(current_view(existing), {})
-        existing = None
+                              % (self.name, obj.get('type'), self.params['type']))
+        return current_view(obj)
 
-    if not existing:
+    def desired(self):
+        return desired_view(self.params)
+
+    def create_body(self):
         for required in ('type', 'url'):
-            if not params[required]:
-                raise HarborError('%s is required to create registry %r' % (required, params['name']))
-        body = create_body(params)
-        after = dict((k, v) for k, v in desired_view(params).items() if k in managed)
-        module.set_diff({}, after)
-        new_id = module.create('/registries', body)
-        module.result.update(id=new_id, registry=module.get('/registries/%s' % new_id) if new_id else {})
-        return
+            if not self.params[required]:
+                raise HarborError('%s is required to create registry %r' % (required, self.name))
+        return create_body(self.params)
 
-    current = current_view(existing)
-    desired = desired_view(params)
-    changes = changed_keys(current, desired)
-    body, secret_sent = update_body(changes, desired, params)
-    before, after = diff_view(current, desired, managed)
-    module.set_diff(before, after)
-    module.result['id'] = existing['id']
-    if body:
-        module.write('PUT', '/registries/%d' % existing['id'], body)
-        if secret_sent:
-            module.result['secret_updated'] = True
-    module.result['registry'] = module.get('/registries/%d' % existing['id']) if not module.check_mode else existing
+    def send_secret(self, changes):
+        return update_body(changes, desired_view(self.params), self.params)[1]
+
+    def update(self, existing, current, desired, changes, secret):
+        if 'type' in changes:
+            self.recreate(existing)
+            return
+        body, sent = update_body(changes, desired, self.params)
+        self.module.request('PUT', self.object_path(existing), body=body)
+        if sent:
+            self.module.result['secret_updated'] = True
+
+    def recreate(self, existing):
+        staged = staging_name(self.name)
+        if existing['name'] != staged:
+            old = self.module.find_by_name(self.path, staged)
+            if old:  # a staged copy from an earlier attempt: start over from the parameters
+                self.module.delete('/registries/%d' % old['id'])
+            response = self.module.request('POST', self.path, body=create_body(self.params, staged), ok=(201,))
+            tail = response.headers.get('Location', '').rstrip('/').rsplit('/', 1)[-1]
+            new = {'id': int(tail)} if tail.isdigit() else self.module.find_by_name(self.path, staged)
+            try:
+                self.module.request('DELETE', self.object_path(existing), ok=(200, 404))
+            except HarborError as exc:
+                self.module.delete('/registries/%d' % new['id'])
+                raise HarborError('registry %r: the old endpoint (type %r) could not be deleted, so nothing was '
+                                  're-created: %s' % (self.name, existing.get('type'), exc), status=exc.status)
+            existing = new
+        self.module.request('PUT', '/registries/%d' % existing['id'], body={'name': self.name})
+        self.module.result['id'] = existing['id']
+        self.recreated = existing
+
+
+def ensure(module):
+    registry = Registry(module)
+    module.converge(registry)
+    if getattr(registry, 'recreated', None):
+        module.result['registry'] = registry.public(module.get('/registries/%d' % registry.recreated['id']))
 
 
 def main():
@@ -257,11 +307,11 @@ def main():
             access_key=dict(type='str', no_log=False),
             access_secret=dict(type='str', no_log=True),
             credential_type=dict(type='str', default='basic', choices=['basic', 'oauth']),
-            update_secret=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
             insecure=dict(type='bool'),
             description=dict(type='str'),
             ca_certificate=dict(type='str'),
             recreate_on_type_change=dict(type='bool', default=False),
+            **secret_argument_spec()
         ),
     )
     module.run(ensure)

@@ -16,6 +16,8 @@ description:
   - Permissions are compared as a set; their order does not matter.
   - With O(secret) the robot gets that secret (set through C(PATCH /robots/{id}) right after creation), so several
     Harbor instances (for example both masters of a dual-master pair) can share one robot credential.
+    Harbor ignores a secret in the create request, so such a robot is created disabled, given its secret, then enabled;
+    if a step fails the robot is removed again, or, when even that fails, stays disabled and the next run completes it.
   - Without O(secret) Harbor generates one, which is returned once, on creation, in RV(secret).
     Set C(no_log) to V(true) on such a task, as Ansible does not know that value is sensitive.
 author:
@@ -77,7 +79,8 @@ options:
     type: str
   update_secret:
     description:
-      - V(on_create) sets O(secret) only when the robot is created.
+      - V(on_create) sets O(secret) only when the robot is created, or enabled by this run (which also completes a robot
+        a failed run left disabled).
       - V(always) sets it on every run (Harbor cannot tell whether it differs, so this always reports a change).
     type: str
     choices: [always, on_create]
@@ -147,7 +150,8 @@ secret_updated:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, q_value
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    HarborError, HarborModule, Resource, json_body, q_value, secret_argument_spec)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     permission_set, permissions_from_set)
 
@@ -211,11 +215,6 @@ def current_view(robot):
     }
 
 
-def set_secret(module, robot_id):
-    module.write('PATCH', '/robots/%d' % robot_id, {'secret': module.params['secret']})
-    module.result['secret_updated'] = True
-
-
 def find_robot(module, params):
     stored = stored_name(params)
     if params['level'] == 'project':
@@ -231,55 +230,115 @@ def find_robot(module, params):
     return None
 
 
+class Robot(Resource):
+    """A robot with a given secret takes two requests (Harbor ignores ``secret`` on create): it is
+    created disabled, gets its secret, then is enabled, so a robot left half-made by a failure
+    never works with Harbor's random secret, and the next run (enabling it) sends the secret."""
+
+    key = 'robot'
+    path = '/robots'
+    secret_option = 'secret'
+
+    def __init__(self, module):
+        super(Robot, self).__init__(module)
+        self.perms = desired_permissions(self.params)
+
+    def input_errors(self):
+        return super(Robot, self).input_errors() or input_errors(self.params)
+
+    def find(self):
+        return find_robot(self.module, self.params)
+
+    def public(self, obj):
+        return dict((k, v) for k, v in (obj or {}).items() if k != 'secret')
+
+    def label(self, obj):
+        return {'name': obj.get('name'), 'level': obj.get('level')}
+
+    def current(self, obj):
+        self.module.result['full_name'] = obj.get('name')
+        self.module.result.setdefault('secret_updated', False)
+        self.enabling = bool(obj.get('disable')) and not self.params['disable']
+        return current_view(obj)
+
+    def desired(self):
+        return {'description': self.params['description'], 'duration': self.params['duration'],
+                'disable': self.params['disable'],
+                'permissions': permissions_from_set(permission_set(self.perms)) if self.params['permissions'] else None}
+
+    def diff(self, current, desired, keys):
+        before, after = super(Robot, self).diff(current, desired, keys)
+        if not current:
+            after.update(name=stored_name(self.params), level=self.params['level'])
+        return before, after
+
+    def send_secret(self, changes):
+        """update_secret=always, or a robot this run enables (also the one a failed run left disabled)."""
+        if self.params['secret'] is None:
+            return False
+        return self.params['update_secret'] == 'always' or getattr(self, 'enabling', False)
+
+    def create_body(self):
+        if not self.perms:
+            raise HarborError('permissions are required to create robot %r' % self.name)
+        return {'name': self.name, 'level': self.params['level'], 'description': self.params['description'],
+                'duration': self.params['duration'], 'disable': self.params['disable'] or bool(self.params['secret']),
+                'permissions': self.perms}
+
+    def create(self):
+        body = self.create_body()
+        response = self.module.request('POST', self.path, body=body, ok=(201,))
+        created = json_body(response, 'POST /robots', dict)
+        if not isinstance(created.get('id'), int):
+            raise HarborError('Harbor created robot %r but its answer has no id: %r' % (self.name, sorted(created)))
+        return self.recover(created)
+
+    def recover(self, found):
+        """Give the robot its secret (the declared one, or a fresh one from Harbor when the answer
+        with the generated secret was lost) and enable it; a failure removes what this run made."""
+        robot_id = found['id']
+        self.module.result['full_name'] = found.get('name')
+        try:
+            if self.params['secret']:
+                self.module.request('PATCH', '/robots/%d' % robot_id, body={'secret': self.params['secret']})
+                self.module.result['secret_updated'] = True
+                if not self.params['disable']:
+                    robot = self.module.get('/robots/%d' % robot_id)
+                    self.module.request('PUT', '/robots/%d' % robot_id, body=dict(robot, disable=False))
+            elif found.get('secret'):
+                self.module.result.update(secret=found['secret'], secret_updated=False)
+            else:
+                answer = json_body(self.module.request('PATCH', '/robots/%d' % robot_id, body={}),
+                                   'PATCH /robots/%d' % robot_id, dict)
+                self.module.result.update(secret=answer.get('secret'), secret_updated=False)
+        except HarborError as exc:
+            rolled_back = 'it was removed again'
+            try:
+                self.module.delete('/robots/%d' % robot_id)
+            except HarborError:
+                rolled_back = 'it stays disabled until the next run completes it'
+            raise HarborError('robot %r was created but could not be completed (%s); %s' % (self.name, exc, rolled_back),
+                              status=exc.status)
+        return found
+
+    def update(self, existing, current, desired, changes, secret):
+        if secret:
+            # the secret first: enabling a robot (see send_secret) must not make Harbor's random one usable
+            self.module.request('PATCH', self.object_path(existing), body={'secret': self.params['secret']})
+            self.module.result['secret_updated'] = True
+        if changes:
+            body = dict(existing)
+            body.update(description=self.params['description'], duration=self.params['duration'],
+                        disable=self.params['disable'],
+                        permissions=desired['permissions'] if desired['permissions'] is not None
+                        else current['permissions'])
+            self.module.request('PUT', self.object_path(existing), body=body)
+
+
 def ensure(module):
-    params = module.params
-    errors = input_errors(params)
-    if errors:
-        raise HarborError('; '.join(errors))
-    existing = find_robot(module, params)
-
-    if params['state'] == 'absent':
-        module.ensure_absent('robot', existing, '/robots')
-        return
-
-    perms = desired_permissions(params)
-    desired = {'description': params['description'], 'duration': params['duration'], 'disable': params['disable'],
-               'permissions': permissions_from_set(permission_set(perms))}
-    module.result['secret_updated'] = False
-
-    if not existing:
-        if not perms:
-            raise HarborError('permissions are required to create robot %r' % params['name'])
-        body = {'name': params['name'], 'level': params['level'], 'description': params['description'],
-                'duration': params['duration'], 'disable': params['disable'], 'permissions': perms}
-        module.set_diff({}, dict(name=stored_name(params), level=params['level'], **desired))
-        module.result['changed'] = True
-        if module.check_mode:
-            module.result.update(id=None, robot={})
-            return
-        created = module.request('POST', '/robots', body=body, ok=(201,)).json()
-        module.result.update(id=created['id'], full_name=created.get('name'))
-        if params['secret']:
-            set_secret(module, created['id'])
-        else:
-            module.result['secret'] = created.get('secret')
-        module.result['robot'] = module.get('/robots/%d' % created['id'])
-        return
-
-    module.result.update(id=existing['id'], full_name=existing.get('name'))
-    current = current_view(existing)
-    if params['permissions'] is None:
-        desired['permissions'] = current['permissions']
-    changes = [k for k in desired if desired[k] != current[k]]
-    if changes:
-        module.set_diff(dict((k, current[k]) for k in changes), dict((k, desired[k]) for k in changes))
-        body = dict(existing)
-        body.update(description=desired['description'], duration=desired['duration'], disable=desired['disable'],
-                    permissions=desired['permissions'])
-        module.write('PUT', '/robots/%d' % existing['id'], body)
-    if params['secret'] and params['update_secret'] == 'always':
-        set_secret(module, existing['id'])
-    module.report('robot', '/robots/%d' % existing['id'], existing)
+    if module.params['state'] == 'present':
+        module.result['secret_updated'] = False
+    module.converge(Robot(module))
 
 
 def main():
@@ -297,8 +356,8 @@ def main():
                 access=dict(type='list', elements='dict', required=True),
             )),
             secret=dict(type='str', no_log=True),
-            update_secret=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
             state=dict(type='str', default='present', choices=['present', 'absent']),
+            **secret_argument_spec()
         ),
     )
     module.run(ensure)
