@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import ssl
 
 from aiohttp import web
@@ -52,6 +53,7 @@ def build_app(settings) -> web.Application:
     sim = Sim(settings)
     schema.create(sim.db, settings.admin_password)
     oci_client.set_faults_getter(sim.faults.get)
+    oci_client.install_trust(settings.trust_ca_dir, os.path.join(settings.data_dir, "trust", "ca-bundle.crt"))
     app = web.Application(middlewares=[harbor_middleware], client_max_size=64 * 1024 * 1024)
     app[SIM_KEY] = sim
     app.on_response_prepare.append(on_response_prepare)
@@ -77,6 +79,7 @@ def serve(settings) -> None:
     if settings.tls_cert:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(settings.tls_cert, settings.tls_key)
-    LOG.info("harbor-sim listening on %s:%s (%s)", settings.host, settings.port, settings.scheme)
+    LOG.info("harbor-sim (Harbor %s) listening on %s:%s (%s)", settings.harbor_version, settings.host,
+             settings.port, settings.scheme)
     web.run_app(app, host=settings.host, port=settings.port, ssl_context=ssl_context,
                 print=None, access_log=None, handle_signals=True)

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from . import __version__
+from . import __version__, versions
 from .settings import Settings
 
 
@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--external-url", help="public URL of this Harbor")
     serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--tls-key", help="private key for --tls-cert")
+    serve.add_argument("--harbor-version", default=versions.DEFAULT, choices=versions.SUPPORTED,
+                       help="the Harbor release whose behaviour is played (default %(default)s)")
+    serve.add_argument("--trust-ca-dir", help="CA files (*.crt, *.ca, *.ca-bundle, *.pem) trusted for outgoing "
+                       "TLS besides the system store, as Harbor's install_cert.sh installs /harbor_cust_cert")
     serve.add_argument("--log-level", default="INFO")
     return top
 
@@ -47,7 +51,8 @@ def main(argv=None) -> int:
     settings = Settings(host=host, port=port, data_dir=args.data, admin_password=args.admin_password,
                         database_url=args.database_url, redis_url=args.redis_url,
                         registry_url=args.registry_url, external_url=args.external_url,
-                        tls_cert=args.tls_cert, tls_key=args.tls_key)
+                        tls_cert=args.tls_cert, tls_key=args.tls_key, harbor_version=args.harbor_version,
+                        trust_ca_dir=args.trust_ca_dir)
     from .app import serve  # imported late: `--help` must work without aiohttp
 
     serve(settings)

@@ -32,6 +32,9 @@ ITEMS = {
     "session_timeout": (int, 60), "scanner_skip_update_pulltime": (bool, False),
     "banner_message": (str, ""), "disabled_audit_log_event_types": (str, ""),
 }
+# items a release lacks (versions.SINCE): not returned by GET, dropped from PUT
+VERSIONED = {"oidc_logout": "config_oidc_logout",
+             "disabled_audit_log_event_types": "config_disabled_audit_log_event_types"}
 # password-type items: accepted on PUT, never returned
 WRITE_ONLY = {"ldap_search_password", "oidc_client_secret"}
 POSITIVE = ("token_expiration", "robot_token_duration", "session_timeout")

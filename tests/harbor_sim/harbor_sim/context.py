@@ -13,6 +13,7 @@ from aiohttp import web
 from .configs import Config
 from .faults import Faults
 from .storage import Storage
+from .versions import HarborVersion
 
 SIM_KEY = web.AppKey("harbor_sim", object)
 
@@ -20,6 +21,7 @@ SIM_KEY = web.AppKey("harbor_sim", object)
 class Sim:
     def __init__(self, settings):
         self.settings = settings
+        self.version = HarborVersion(settings.harbor_version)
         os.makedirs(settings.data_dir, exist_ok=True)
         self.db = Storage(settings.data_dir, settings.database_url)
         self.config = Config(self.db)

@@ -41,6 +41,47 @@ def set_faults_getter(getter) -> None:
     _faults_getter = getter
 
 
+_trust_bundle = None  # CA file for verified TLS without a per-endpoint CA; None: the system store
+
+
+def install_trust(ca_dir, out_path):
+    """What Harbor's containers do at start (make/photon/common/install_cert.sh): the system CA bundle
+    plus every *.crt, *.ca, *.ca-bundle and *.pem file of /harbor_cust_cert (prepare's
+    trust-certificates directory) becomes the trust store of outgoing TLS. Returns the bundle path."""
+    global _trust_bundle
+    if not ca_dir:
+        _trust_bundle = None
+        return None
+    parts = [_system_bundle_text()]
+    if os.path.isdir(ca_dir):
+        for name in sorted(os.listdir(ca_dir)):
+            path = os.path.join(ca_dir, name)
+            if name.endswith((".crt", ".ca", ".ca-bundle", ".pem")) and os.path.isfile(path):
+                parts.append(_read(path))
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path + ".tmp", "w", encoding="ascii", errors="replace") as fh:
+        fh.write("\n".join(p.strip() + "\n" for p in parts if p.strip()))
+    os.replace(out_path + ".tmp", out_path)
+    _trust_bundle = out_path
+    return out_path
+
+
+def _system_bundle_text() -> str:
+    import ssl
+
+    path = ssl.get_default_verify_paths().cafile
+    if not path:
+        import certifi
+
+        path = certifi.where()
+    return _read(path)
+
+
+def _read(path) -> str:
+    with open(path, encoding="ascii", errors="replace") as fh:
+        return fh.read()
+
+
 def current_faults() -> dict:
     try:
         return _faults_getter() or {}
@@ -126,13 +167,18 @@ class RegistryClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._ca_file = None
-        if insecure:
-            self.session.verify = False
-        elif ca_pem:
+        # Harbor's GetHTTPTransport (src/common/http/transport.go, 2.15): an endpoint CA first (the
+        # system pool plus that CA, insecure then unused), else insecure, else the system pool.
+        if ca_pem:
             fd, self._ca_file = tempfile.mkstemp(prefix="simdata-ca-", suffix=".pem")
             with os.fdopen(fd, "w") as fh:
-                fh.write(ca_pem)
+                base = _read(_trust_bundle) if _trust_bundle else _system_bundle_text()
+                fh.write(base.strip() + "\n" + ca_pem.strip() + "\n")
             self.session.verify = self._ca_file
+        elif insecure:
+            self.session.verify = False
+        elif _trust_bundle:
+            self.session.verify = _trust_bundle
         self.throttle = _Throttle(speed_kbps)
         self.cancel_check = None  # callable -> True when the transfer must stop (execution stopped)
         self._tokens = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .versions import DEFAULT as DEFAULT_HARBOR_VERSION
+
 
 @dataclass
 class Settings:
@@ -17,6 +19,11 @@ class Settings:
     external_url: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    # the Harbor release played (versions.SUPPORTED)
+    harbor_version: str = DEFAULT_HARBOR_VERSION
+    # CA files appended to the trust store at start, like the containers' install_cert.sh does with
+    # /harbor_cust_cert (prepare's trust-certificates directory)
+    trust_ca_dir: str | None = None
 
     @property
     def scheme(self) -> str:

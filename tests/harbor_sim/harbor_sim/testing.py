@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+from . import versions
+
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -22,8 +24,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 class SimProcess:
     def __init__(self, data_dir, admin_password="Harbor12345", port=None, extra_args=(), env=None,
-                 start_timeout=60.0):
+                 start_timeout=60.0, harbor_version=None):
         self.data_dir = str(data_dir)
+        # the Harbor release played: the argument, else $HARBOR_SIM_VERSION (one tier run per release),
+        # else the sim's default (the newest supported)
+        self.harbor_version = harbor_version or os.environ.get("HARBOR_SIM_VERSION") or versions.DEFAULT
         self.admin_password = admin_password
         self.port = port or free_port()
         self.extra_args = list(extra_args)
@@ -45,7 +50,8 @@ class SimProcess:
         env = dict(os.environ if self.env is None else self.env)
         env["PYTHONPATH"] = PACKAGE_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         cmd = [sys.executable, "-m", "harbor_sim", "serve", "--listen", f"127.0.0.1:{self.port}",
-               "--data", self.data_dir, "--admin-password", self.admin_password, *self.extra_args]
+               "--data", self.data_dir, "--admin-password", self.admin_password,
+               "--harbor-version", self.harbor_version, *self.extra_args]
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from harbor_sim.testing import SimProcess
-from simcore_support import ADMIN, Client
+from simcore_support import ADMIN, Client, write_self_signed
 
 
 @pytest.fixture(scope="module")
@@ -26,21 +19,7 @@ def sim(tmp_path_factory):
 def self_signed_tls(tmp_path):
     """A throwaway self-signed CA certificate for 127.0.0.1 and its key, written to tmp_path:
     (cert_path, key_path). The sim serves it with --tls-cert/--tls-key; clients trust it as the CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "harbor-sim-test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "tls.crt", tmp_path / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_path), str(key_path)
+    return write_self_signed(tmp_path)
 
 
 @pytest.fixture(scope="module")

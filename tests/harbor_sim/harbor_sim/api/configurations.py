@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..auth import require_system_admin
-from ..configs import ITEMS, POSITIVE, WRITE_ONLY
+from ..configs import ITEMS, POSITIVE, VERSIONED, WRITE_ONLY
 from ..context import get_sim
 from ..errors import HarborError, bad_request
 from ..listing import json_response
@@ -27,7 +27,7 @@ async def get_configurations(request):
     values = sim.config.all()
     locked_auth = _users_exist(sim)
     out = {}
-    for name in sorted(ITEMS):
+    for name in sorted(sim.version.strip(ITEMS, VERSIONED)):
         if name in WRITE_ONLY:
             continue
         out[name] = {"value": values[name], "editable": not (name == "auth_mode" and locked_auth)}
@@ -40,7 +40,7 @@ async def put_configurations(request):
     require_system_admin(request, "configuration", "update")
     body = await read_json(request)
     changes = {}
-    for name, value in body.items():
+    for name, value in sim.version.strip(body, VERSIONED).items():
         if name not in ITEMS or value is None:
             continue  # unknown keys are dropped silently
         typ = ITEMS[name][0]

@@ -25,6 +25,12 @@ SEVERITIES = ("none", "low", "medium", "high", "critical")
 PROXY_ONLY = ("proxy_speed_kb", "max_upstream_conn", "proxy_cache_local_on_not_found", "proxy_referrer_api",
               "proxy_cache_filter_pattern", "proxy_cache_filter_kind")
 META_KEYS = BOOL_KEYS + ("severity", "retention_id") + PROXY_ONLY
+# ProjectMetadata keys a release may lack (versions.SINCE)
+VERSIONED_META = {"max_upstream_conn": "project_max_upstream_conn",
+                  "proxy_cache_local_on_not_found": "project_proxy_cache_local_on_not_found",
+                  "proxy_referrer_api": "project_proxy_referrer_api",
+                  "proxy_cache_filter_pattern": "project_proxy_cache_filter",
+                  "proxy_cache_filter_kind": "project_proxy_cache_filter"}
 MAX_STORAGE = 1125899906842624
 PROXY_TYPES = ("docker-hub", "harbor", "azure-acr", "ali-acr", "aws-ecr", "google-gcr", "docker-registry",
                "github-ghcr", "jfrog-artifactory")
@@ -79,9 +85,9 @@ def repo_count(sim, project_name: str) -> int:
 
 
 # -- metadata validation ----------------------------------------------------------------------
-def normalise_metadata(meta: dict, proxy: bool) -> dict:
+def normalise_metadata(sim, meta: dict, proxy: bool) -> dict:
     out = {}
-    for key, value in meta.items():
+    for key, value in sim.version.strip(meta, VERSIONED_META).items():
         if key not in META_KEYS or value is None:
             continue  # unknown keys are not part of the model: dropped like go-swagger does
         if not isinstance(value, str):
@@ -250,7 +256,7 @@ async def create_project(request):
     raw_public = (body.get("metadata") or {}).get("public")
     if isinstance(raw_public, str) and raw_public not in ("", "true", "false"):
         raise bad_request(f"metadata.public should only be 'true' or 'false', but got: '{raw_public}'")
-    meta = normalise_metadata(body.get("metadata") or {}, proxy=bool(registry_id))
+    meta = normalise_metadata(sim, body.get("metadata") or {}, proxy=bool(registry_id))
     if "public" not in meta:
         meta["public"] = "true" if body.get("public") else "false"
     hard = sim.config.get("storage_per_project")
@@ -298,7 +304,7 @@ async def update_project(request):
     project = project_from_request(request, "project", "update")
     body = await read_json(request)
     check_types(body, REQ_TYPES)
-    meta = normalise_metadata(body.get("metadata") or {}, proxy=bool(project["registry_id"]))
+    meta = normalise_metadata(sim, body.get("metadata") or {}, proxy=bool(project["registry_id"]))
     if "retention_id" in meta and meta["retention_id"] != project["metadata"].get("retention_id"):
         raise bad_request("the retention_id in the request's payload when updating a project should be omitted, "
                           "alternatively passing the one that has already been associated to this project")
@@ -364,7 +370,7 @@ async def project_summary(request):
         out["quota"] = {"hard": {"storage": quota["hard"]}, "used": {"storage": quota["used"]}}
     if project["registry_id"]:
         from .registries import registry_json, get_registry_row
-        out["registry"] = registry_json(get_registry_row(sim, project["registry_id"]))
+        out["registry"] = registry_json(sim, get_registry_row(sim, project["registry_id"]))
     return json_response(jsonout.clean(out, always=("repo_count",)))
 
 

@@ -30,6 +30,8 @@ CREATE_TYPES = {"name": str, "type": str, "url": str, "insecure": bool, "ca_cert
 UPDATE_TYPES = {"name": str, "description": str, "url": str, "credential_type": str, "access_key": str,
                 "access_secret": str, "insecure": bool, "ca_certificate": str}
 PING_TYPES = dict(UPDATE_TYPES, id=int, type=str)
+# fields a release's Registry / RegistryUpdate / RegistryPing models may lack (versions.SINCE)
+VERSIONED = {"ca_certificate": "registry_ca_certificate"}
 
 
 def normalise_url(raw: str) -> str:
@@ -68,7 +70,7 @@ def get_registry_row(sim, registry_id: int):
     return row
 
 
-def registry_json(row) -> dict:
+def registry_json(sim, row) -> dict:
     cred = {}
     if row["access_key"]:
         cred = jsonout.clean({"type": row["credential_type"], "access_key": row["access_key"],
@@ -78,7 +80,7 @@ def registry_json(row) -> dict:
                          "ca_certificate": row["ca_certificate"], "description": row["description"],
                          "status": row["status"], "creation_time": row["creation_time"],
                          "update_time": row["update_time"]}, always=("id", "credential"))
-    return out
+    return sim.version.strip(out, VERSIONED)
 
 
 def local_registry_json(sim) -> dict:
@@ -126,14 +128,14 @@ async def list_registries(request):
                                                    "creation_time", "update_time")}
     fields["insecure"] = lambda r: bool(r["insecure"])
     rows = sort_items(request, filter_items(rows, parse_q(request), fields), fields)
-    return paginate(request, [registry_json(r) for r in rows], page, size)
+    return paginate(request, [registry_json(sim, r) for r in rows], page, size)
 
 
 @routes.post("/api/v2.0/registries")
 async def create_registry(request):
     sim = get_sim(request)
     require_system_admin(request, "registry", "create")
-    body = await read_json(request)
+    body = sim.version.strip(await read_json(request), VERSIONED)
     check_types(body, CREATE_TYPES)
     name, rtype = body.get("name") or "", body.get("type") or ""
     url = _validate_common(name, body.get("url"), rtype)
@@ -165,7 +167,7 @@ async def create_registry(request):
 async def ping_registry(request):
     sim = get_sim(request)
     require_system_admin(request, "registry", "read")
-    body = await read_json(request)
+    body = sim.version.strip(await read_json(request), VERSIONED)
     check_types(body, PING_TYPES)
     if body.get("id") is not None:
         row = get_registry_row(sim, body["id"])
@@ -200,7 +202,7 @@ async def ping_registry(request):
 async def get_registry(request):
     sim = get_sim(request)
     require_system_admin(request, "registry", "read")
-    return json_response(registry_json(get_registry_row(sim, int_id(request, "id", ""))))
+    return json_response(registry_json(sim, get_registry_row(sim, int_id(request, "id", ""))))
 
 
 @routes.put("/api/v2.0/registries/{id}")
@@ -208,7 +210,7 @@ async def update_registry(request):
     sim = get_sim(request)
     require_system_admin(request, "registry", "update")
     row = get_registry_row(sim, int_id(request, "id", ""))
-    body = await read_json(request)
+    body = sim.version.strip(await read_json(request), VERSIONED)
     check_types(body, UPDATE_TYPES)
     new = dict(row)
     for key in ("name", "description", "ca_certificate", "access_key", "access_secret"):
@@ -287,13 +289,18 @@ async def registry_info(request):
 @routes.get("/api/v2.0/replication/adapters")
 async def adapters(request):
     require_system_admin(request, "replication-adapter", "list")
-    return json_response(sorted(WHITELIST))
+    return json_response(sorted(_listed_adapters(get_sim(request))))
+
+
+def _listed_adapters(sim):
+    """2.14+ lists only REPLICATION_ADAPTER_WHITELIST (prepare's core env); older releases every factory."""
+    return WHITELIST if sim.version.has("adapter_whitelist") else TYPES
 
 
 @routes.get("/api/v2.0/replication/adapterinfos")
 async def adapter_infos(request):
     require_system_admin(request, "replication-adapter", "list")
-    infos = {t: {"endpoint_pattern": None, "credential_pattern": None} for t in WHITELIST}
+    infos = {t: {"endpoint_pattern": None, "credential_pattern": None} for t in _listed_adapters(get_sim(request))}
     infos["docker-hub"]["endpoint_pattern"] = {
         "endpoint_type": "EndpointPatternTypeFix",
         "endpoints": [{"key": "hub.docker.com", "value": "https://hub.docker.com"}]}

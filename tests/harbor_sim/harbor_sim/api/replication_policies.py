@@ -24,6 +24,8 @@ BODY_TYPES = {"name": str, "description": str, "src_registry": dict, "dest_regis
               "dest_namespace_replace_count": int, "trigger": dict, "filters": list, "replicate_deletion": bool,
               "deletion": bool, "override": bool, "enabled": bool, "speed": int, "copy_by_chunk": bool,
               "single_active_replication": bool}
+# fields a release's ReplicationPolicy model may lack (versions.SINCE)
+VERSIONED = {"single_active_replication": "policy_single_active_replication"}
 RUNNING_MSG = "contains executions that aren't in final status, stop the execution first"
 
 
@@ -119,7 +121,7 @@ def _embedded_registry(sim, registry_id: int) -> dict:
     if registry_id == 0:
         return local_registry_json(sim)
     row = sim.db.query_one("SELECT * FROM core_registry WHERE id = ?", (registry_id,))
-    return registry_json(row) if row else {"id": registry_id, "credential": {}}
+    return registry_json(sim, row) if row else {"id": registry_id, "credential": {}}
 
 
 def policy_json(sim, row) -> dict:
@@ -142,8 +144,9 @@ def policy_json(sim, row) -> dict:
            "creation_time": row["creation_time"], "update_time": row["update_time"], "speed": row["speed"],
            "copy_by_chunk": bool(row["copy_by_chunk"]),
            "single_active_replication": bool(row["single_active_replication"])}
-    return jsonout.clean(out, always=("id", "src_registry", "dest_registry", "dest_namespace_replace_count",
-                                      "filters", "speed", "copy_by_chunk", "single_active_replication"))
+    out = jsonout.clean(out, always=("id", "src_registry", "dest_registry", "dest_namespace_replace_count",
+                                     "filters", "speed", "copy_by_chunk", "single_active_replication"))
+    return sim.version.strip(out, VERSIONED)
 
 
 def all_policies(sim) -> list:
@@ -194,7 +197,7 @@ async def list_policies(request):
 async def create_policy(request):
     sim = get_sim(request)
     require_system_admin(request, "replication-policy", "create")
-    policy = _policy_from_body(sim, await read_json(request))
+    policy = _policy_from_body(sim, sim.version.strip(await read_json(request), VERSIONED))
     now = jsonout.now()
     try:
         pid = sim.db.insert(f"INSERT INTO core_replication_policy ({COLUMNS}, creation_time, update_time)"
@@ -216,7 +219,7 @@ async def update_policy(request):
     sim = get_sim(request)
     require_system_admin(request, "replication-policy", "update")
     row = _row(request, sim)
-    policy = _policy_from_body(sim, await read_json(request))
+    policy = _policy_from_body(sim, sim.version.strip(await read_json(request), VERSIONED))
     sets = ", ".join(f"{c.strip()} = ?" for c in COLUMNS.split(","))
     try:
         sim.db.execute(f"UPDATE core_replication_policy SET {sets}, update_time = ? WHERE id = ?",

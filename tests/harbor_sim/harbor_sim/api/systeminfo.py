@@ -1,4 +1,5 @@
-"""GET /api/v2.0/systeminfo: anonymous subset; harbor_version only when authenticated (2.13+)."""
+"""GET /api/v2.0/systeminfo: anonymous subset; harbor_version anonymous up to 2.12, authenticated only from 2.13
+(src/controller/systeminfo/controller.go: HarborVersion moved into protectedData in 2.13.0)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .. import HARBOR_VERSION, jsonout
+from .. import jsonout
 from ..auth import current_principal
 from ..context import get_sim
 from ..listing import json_response
@@ -20,6 +21,8 @@ async def systeminfo(request):
     cfg = sim.config.all()
     info = {"auth_mode": cfg["auth_mode"], "primary_auth_mode": cfg["primary_auth_mode"],
             "self_registration": cfg["self_registration"], "banner_message": cfg["banner_message"]}
+    if not sim.version.has("systeminfo_version_protected"):
+        info["harbor_version"] = sim.version.harbor_version
     if cfg["auth_mode"] == "oidc_auth":
         info["oidc_provider_name"] = cfg["oidc_name"]
     if cfg["auth_mode"] == "http_auth":
@@ -32,7 +35,7 @@ async def systeminfo(request):
         external = sim.settings.public_url
         info.update({"has_ca_root": False,
                      "project_creation_restriction": cfg["project_creation_restriction"],
-                     "harbor_version": HARBOR_VERSION, "external_url": external,
+                     "harbor_version": sim.version.harbor_version, "external_url": external,
                      "registry_url": urlsplit(external).netloc, "read_only": cfg["read_only"],
                      "registry_storage_provider_name": "filesystem",
                      "notification_enable": cfg["notification_enable"], "current_time": jsonout.now()})
