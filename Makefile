@@ -15,8 +15,10 @@ BUILD ?= $(CURDIR)/build
 COLLECTION_ROOT := $(BUILD)/collections/ansible_collections/harborops/ha
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 
-# Scenarios run by `make test`, in this order (they share one lab image and one sim bundle).
-MOLECULE_SCENARIOS ?= default dual_master shared_storage
+# Scenarios run by `make test`, in this order (they share one lab image and one sim bundle);
+# MOLECULE_SCENARIOS=<subset> runs only those.
+export MOLECULE_ALL_SCENARIOS := default dual_master shared_storage
+MOLECULE_SCENARIOS ?= $(MOLECULE_ALL_SCENARIOS)
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
@@ -60,15 +62,14 @@ lab-image: host-deps docker-engine
 
 ## --- the main job -----------------------------------------------------------------------------
 # One `make lab` at a time per machine: a second one waits (the venv, image and containers are
-# shared), then finds everything in place and re-runs the playbook (changed=0).
+# shared), then finds everything in place and re-runs the playbook (changed=0). The lock is lab.sh's
+# (`with-lock`); `make lab-destroy` and `make bench` take the same one.
 .PHONY: lab lab-run
 # The engine is checked before the lock is taken: a dockerd started here must not inherit it.
 # TOPOLOGY=dual_master (default) | shared_storage picks lab/lab.sh's inventory.
 export TOPOLOGY
 lab: docker-engine
-	@exec 9>/tmp/harborops-make-lab.lock; \
-	  flock -n 9 || { echo "lab: another 'make lab' is running; waiting for it" >&2; flock 9; }; \
-	  $(MAKE) --no-print-directory lab-run
+	@bash lab/lab.sh with-lock $(MAKE) --no-print-directory lab-run
 
 # Without HARBOR_BUNDLE (a real offline installer) the lab deploys the harbor-sim bundle.
 lab-run: venv lab-image $(if $(HARBOR_BUNDLE),,sim-bundle)
@@ -128,7 +129,7 @@ clean:
 ## --- benches ----------------------------------------------------------------------------------
 # make bench: the benches that apply to the lab that is up (make lab: VIP failover N=BENCH_VIP_RUNS,
 # replication latency; BENCH_MOLECULE_FAILOVER=1: DB and Redis failover on molecule shared_storage),
-# their JSON and one PNG in bench/results/. It holds make lab's lock, so no playbook run overlaps
+# their JSON and one PNG in bench/results/. It holds the lab's lock, so no playbook run overlaps
 # a measurement.
 BENCH_RESULTS ?= $(CURDIR)/bench/results
 BENCH_VIP_RUNS ?= 50
@@ -144,8 +145,6 @@ $(BENCH_STAMP): bench/requirements.txt $(VENV_STAMP)
 
 .PHONY: bench
 bench: venv $(BENCH_STAMP)
-	@exec 9>/tmp/harborops-make-lab.lock; \
-	  flock -n 9 || { echo "bench: a 'make lab' is running; waiting for it" >&2; flock 9; }; \
-	  $(VENV)/bin/python bench/run_benches.py --results $(BENCH_RESULTS) --vip-runs $(BENCH_VIP_RUNS) \
-	    --replication-runs $(BENCH_REPLICATION_RUNS) --failover-runs $(BENCH_FAILOVER_RUNS) \
-	    $(if $(BENCH_MOLECULE_FAILOVER),--molecule-failover)
+	@bash lab/lab.sh with-lock $(VENV)/bin/python bench/run_benches.py --results $(BENCH_RESULTS) \
+	    --vip-runs $(BENCH_VIP_RUNS) --replication-runs $(BENCH_REPLICATION_RUNS) \
+	    --failover-runs $(BENCH_FAILOVER_RUNS) $(if $(BENCH_MOLECULE_FAILOVER),--molecule-failover)

@@ -4,11 +4,14 @@ import json
 import pathlib
 import statistics
 import subprocess
+import sys
 import time
 
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "lab"))
+import lab_hosts  # noqa: E402  (the project's one lab launcher)
 LAB_VARS = REPO / "molecule" / "shared_storage" / "group_vars" / "all.yml"
 HOSTS = ["ss-db1", "ss-db2", "ss-db3"]
 HARBOR_NODES = ["ss-harbor1", "ss-harbor2"]
@@ -48,8 +51,8 @@ def wait(predicate, timeout, what, interval=1.0):
 
 
 def start_and_boot(host):
-    docker("start", host)
-    docker("exec", host, "systemctl", "is-system-running", "--wait", check=False, timeout=300)
+    """Start a host the bench killed, as the lab launcher starts it, and wait for its boot."""
+    lab_hosts.start(host, timeout=300)
 
 
 def run_probe(host, local_script, argv, timeout):

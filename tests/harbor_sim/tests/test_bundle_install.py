@@ -3,8 +3,9 @@
 certificate, verified against a CA made here.
 
 The lab host is a systemd container from harborops/lab:latest with docker.io + docker-compose
-(a derived image, cached by its recipe) on network 172.30.4.0/24; /var/lib/docker is a docker
-volume so the inner engine uses overlay2 instead of copying every image layer (vfs).
+(a derived image, cached by its recipe) on network 172.30.4.0/24, started by the project's lab
+launcher (lab/lab_hosts.py), which gives it a docker volume at /var/lib/docker so the inner engine
+uses overlay2 instead of copying every image layer (vfs).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import uuid
 
@@ -29,14 +31,14 @@ from dataplane_support import wait_for
 pytestmark = pytest.mark.containers
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "lab"))
+import lab_hosts  # noqa: E402  (the project's one lab launcher)
+
 BUNDLE_DIR = REPO / "build" / "bundle"
 BUNDLE = BUNDLE_DIR / "harbor-offline-installer-v2.15.2-sim.1.tgz"
 NETWORK, SUBNET = "bundle-net", "172.30.4.0/24"
 HOSTNAME = "bundle-harbor.lab"
 ADMIN_PW = "Bundle-Adm1n-pw"
-LAB_FLAGS = ["--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined",
-             "--security-opt", "apparmor=unconfined", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-             "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--cgroupns=host"]
 DOCKER_HOST_RECIPE = """FROM harborops/lab:latest
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io docker-compose \\
  && apt-get clean && rm -rf /var/lib/apt/lists/*
@@ -121,20 +123,6 @@ def _http_exchange(sock, path, auth):
     return status, hdrs, body.decode("utf-8", "replace")
 
 
-def ensure_network():
-    if sh("docker", "network", "inspect", NETWORK, check=False).returncode == 0:
-        return NETWORK
-    res = sh("docker", "network", "create", "--subnet", SUBNET, NETWORK, check=False)
-    if res.returncode == 0:
-        return NETWORK
-    # another suite of this project created the 172.30.4.0/24 network under its own name: share it
-    for name in sh("docker", "network", "ls", "--format", "{{.Name}}").stdout.split():
-        info = json.loads(sh("docker", "network", "inspect", name).stdout)[0]
-        if any(c.get("Subnet") == SUBNET for c in (info.get("IPAM") or {}).get("Config") or []):
-            return name
-    raise AssertionError(f"cannot create network {NETWORK} {SUBNET}: {res.stderr}")
-
-
 @pytest.fixture(scope="module")
 def bundle():
     if not shutil.which("docker"):
@@ -158,13 +146,11 @@ def docker_host_image():
 @pytest.fixture(scope="module")
 def lab_host(bundle, docker_host_image, tmp_path_factory):
     suffix = uuid.uuid4().hex[:6]
-    name, volume = f"bundle-host-{suffix}", f"bundle-docker-{suffix}"
-    network = ensure_network()
-    sh("docker", "volume", "create", volume)
+    name, label = f"bundle-host-{suffix}", f"org.harborops.lab=bundle-{suffix}"
+    host = {"name": name, "hostname": HOSTNAME, "image": docker_host_image, "networks": [{"name": NETWORK}]}
     try:
-        sh("docker", "run", "-d", "--name", name, "--hostname", HOSTNAME, "--network", network,
-           *LAB_FLAGS, "-v", f"{volume}:/var/lib/docker", docker_host_image, "/lib/systemd/systemd")
-        ip = json.loads(sh("docker", "inspect", name).stdout)[0]["NetworkSettings"]["Networks"][network]["IPAddress"]
+        lab_hosts.up([host], [{"name": NETWORK, "subnet": SUBNET}], label)
+        ip = json.loads(sh("docker", "inspect", name).stdout)[0]["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
         wait_for(lambda: in_host(name, "docker info >/dev/null 2>&1", check=False).returncode == 0,
                  timeout=120, interval=2.0, what="docker inside the lab host")
         yield {"name": name, "ip": ip, "pki": tmp_path_factory.mktemp("pki")}
@@ -172,8 +158,7 @@ def lab_host(bundle, docker_host_image, tmp_path_factory):
         if sh("docker", "inspect", name, check=False).returncode == 0:
             in_host(name, "cd /opt/harbor/harbor 2>/dev/null && docker-compose down -v >/dev/null 2>&1 || true",
                     check=False, timeout=180)
-        sh("docker", "rm", "-f", name, check=False)
-        sh("docker", "volume", "rm", "-f", volume, check=False)
+        lab_hosts.down(label)
 
 
 def harbor_yml(data_volume="/data"):
