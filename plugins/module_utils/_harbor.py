@@ -76,7 +76,7 @@ def connection_errors(params):
     if params.get('retries') is not None and params['retries'] < 0:
         errors.append('retries must be 0 or more, got %s' % params['retries'])
     ca_path = params.get('ca_path')
-    if ca_path and params.get('validate_certs', True):
+    if ca_path and params.get('validate_certs', True) and parts.scheme == 'https':
         if not os.path.exists(ca_path):
             errors.append('ca_path %s does not exist' % ca_path)
         elif not os.access(ca_path, os.R_OK):
@@ -346,8 +346,9 @@ class HarborModule(AnsibleModule):
         if changes or secret:
             self.result['changed'] = True
             self.set_diff(*resource.diff(current, desired, changes))
-            if not self.check_mode:
-                resource.update(existing, current, desired, changes, secret)
+            if not self.check_mode and resource.update(existing, current, desired, changes, secret) is False \
+                    and not changes:
+                self.result['changed'] = False  # Harbor said the secret was already that one
         self.result[resource.key] = resource.public(self.result['changed'] and not self.check_mode and
                                                     resource.read(existing) or existing)
 
@@ -491,6 +492,7 @@ class Resource(object):
         return dict((key, desired[key]) for key in changes)
 
     def update(self, existing, current, desired, changes, secret):
+        """Write the changes (and the secret when due); False when Harbor changed nothing."""
         self.module.request('PUT', self.object_path(existing),
                             body=self.update_body(existing, desired, changes, secret))
 
@@ -504,9 +506,13 @@ class Resource(object):
         return self.params.get('update_secret') == 'always'
 
 
-def secret_argument_spec():
-    """The one option every module with a write-only secret has."""
-    return dict(update_secret=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False))
+def secret_argument_spec(alias=None, choices=('always', 'on_create')):
+    """The one option every module with a write-only secret has; ``alias``: its deprecated former name."""
+    spec = dict(type='str', default='on_create', choices=list(choices), no_log=False)
+    if alias:
+        spec.update(aliases=[alias], deprecated_aliases=[dict(name=alias, version='1.0.0',
+                                                              collection_name='harborops.ha')])
+    return dict(update_secret=spec)
 
 
 def _given(params, option):

@@ -13,7 +13,8 @@ short_description: Manage Harbor system settings (authentication, LDAP, OIDC, to
 version_added: 0.1.0
 description:
   - Sets the Harbor system configuration keys you give (partial update); every other key is left alone.
-  - Secrets (O(ldap.search_password), O(oidc.client_secret)) are write-only in Harbor, see O(update_secrets).
+  - Secrets (O(ldap.search_password), O(oidc.client_secret)) are write-only in Harbor, see O(update_secret).
+  - Secrets Harbor returns in clear (C(uaa_client_secret)) are left out of RV(config).
   - Harbor locks O(auth_mode) once users other than C(admin) exist; changing it then fails with Harbor's message.
 author:
   - harborops maintainers (@harborops)
@@ -80,7 +81,7 @@ options:
         description: DN used to bind for searches.
         type: str
       search_password:
-        description: Password of O(ldap.search_dn). Write-only, see O(update_secrets).
+        description: Password of O(ldap.search_dn). Write-only, see O(update_secret).
         type: str
       timeout:
         description: Connection timeout in seconds.
@@ -121,7 +122,7 @@ options:
         description: Client id.
         type: str
       client_secret:
-        description: Client secret. Write-only, see O(update_secrets).
+        description: Client secret. Write-only, see O(update_secret).
         type: str
       groups_claim:
         description: Claim holding the groups.
@@ -149,15 +150,20 @@ options:
       - Any other configuration key of Harbor's C(PUT /configurations), with its JSON-typed value, for example
         C(banner_message) or C(audit_log_forward_endpoint).
       - Values of keys whose name contains C(password), C(secret) or C(token) are hidden from the output.
+      - A key the Harbor answering does not have (a typo, or a setting of a newer Harbor) fails before anything is
+        changed, since Harbor would drop it silently.
     type: dict
-  update_secrets:
+  update_secret:
     description:
-      - V(on_change) sends O(ldap.search_password) / O(oidc.client_secret) only when another key of the same group
+      - V(on_create) sends O(ldap.search_password) / O(oidc.client_secret) only when another key of the same group
         (LDAP or OIDC) changes in this run, which covers the first configuration.
       - V(always) sends them on every run (always reported as a change, since Harbor never returns them).
+      - The same option and values as the secrets of the other modules. O(update_secrets) is its deprecated former
+        name, and V(on_change) the deprecated former name of V(on_create).
     type: str
-    choices: [always, on_change]
-    default: on_change
+    choices: [always, on_create, on_change]
+    default: on_create
+    aliases: [update_secrets]
 '''
 
 EXAMPLES = r'''
@@ -182,7 +188,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 config:
-  description: Harbor's configuration after the run as C(key => value) (Harbor never returns the secrets).
+  description: Harbor's configuration after the run as C(key => value), without any secret (keys with C(password),
+    C(secret) or C(token) in their name).
   returned: always
   type: dict
   sample: {auth_mode: ldap_auth, ldap_url: 'ldaps://ldap.example.com', token_expiration: 30}
@@ -196,13 +203,19 @@ changed_keys:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    HarborError, HarborModule, secret_argument_spec)
+from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import changed_keys, diff_view
 
 TOP_KEYS = ('auth_mode', 'self_registration', 'project_creation_restriction', 'token_expiration',
             'robot_token_duration', 'robot_name_prefix', 'session_timeout', 'read_only', 'quota_per_project_enable',
             'storage_per_project', 'notification_enable')
 SECRETS = {'ldap': 'search_password', 'oidc': 'client_secret'}
+# Password-type items Harbor never returns (src/lib/config/metadata/metadatalist.go): known although
+# GET /configurations does not list them.
+WRITE_ONLY = ('ldap_search_password', 'oidc_client_secret')
 SECRET_KEY_RE = re.compile(r'password|secret|token(?!_expiration|_duration)', re.I)
+HIDDEN = '********'
 
 
 def flat_values(configurations):
@@ -211,6 +224,11 @@ def flat_values(configurations):
     for key, item in (configurations or {}).items():
         result[key] = item.get('value') if isinstance(item, dict) and 'value' in item else item
     return result
+
+
+def without_secrets(config):
+    """Harbor returns some secrets in clear (uaa_client_secret is a string item): never pass them on."""
+    return dict((k, v) for k, v in config.items() if not SECRET_KEY_RE.search(k))
 
 
 def desired_settings(params):
@@ -230,42 +248,64 @@ def desired_settings(params):
     return settings, secrets
 
 
-def plan(current, settings, secrets, update_secrets):
-    """Changed plain keys and the secrets that go with them."""
-    changes = dict((k, v) for k, v in settings.items() if current.get(k) != v)
+def plan(current, settings, secrets, update_secret):
+    """Changed plain keys and the secrets that go with them (on_create: when a key of the same
+    group, LDAP or OIDC, changes in this run, which covers the first configuration)."""
+    changes = dict((k, settings[k]) for k in changed_keys(current, settings))
     send = {}
     for key, value in secrets.items():
         group = key.split('_', 1)[0] + '_'
-        if update_secrets == 'always' or any(k.startswith(group) for k in changes):
+        if update_secret == 'always' or any(k.startswith(group) for k in changes):
             send[key] = value
     return changes, send
 
 
-def mask_secret_like(module):
-    """extra_settings is free-form: hide values of password/secret-like keys from every output."""
-    for key, value in (module.params['extra_settings'] or {}).items():
-        if value not in (None, '') and SECRET_KEY_RE.search(str(key)):
-            module.no_log_values.add(str(value))
+def unknown_keys(current, settings):
+    """Keys Harbor does not have (it drops them silently, so they would never converge)."""
+    return sorted(k for k in settings if k not in current and k not in WRITE_ONLY)
+
+
+def hide_secret_values(module, config):
+    """extra_settings is free-form, and Harbor returns some secrets: hide password/secret-like values."""
+    for source in (module.params['extra_settings'] or {}, config):
+        for key, value in source.items():
+            if value not in (None, '') and SECRET_KEY_RE.search(str(key)):
+                module.no_log_values.add(str(value))
 
 
 def ensure(module):
-    mask_secret_like(module)
+    if module.params['update_secret'] == 'on_change':
+        module.deprecate('update_secret=on_change is now called on_create', version='1.0.0',
+                         collection_name='harborops.ha')
+        module.params['update_secret'] = 'on_create'
     settings, secrets = desired_settings(module.params)
-    overlap = set(settings) & set('%s_%s' % (g, s) for g, s in SECRETS.items())
+    hide_secret_values(module, {})
+    overlap = set(settings) & set(WRITE_ONLY)
     if overlap:
         raise HarborError('extra_settings: set %s through ldap/oidc (write-only secrets), not extra_settings'
                           % ', '.join(sorted(overlap)))
     current = flat_values(module.get('/configurations'))
-    changes, send = plan(current, settings, secrets, module.params['update_secrets'])
+    hide_secret_values(module, current)
+    unknown = unknown_keys(current, settings)
+    if unknown:
+        raise HarborError('extra_settings: Harbor at %s has no setting %s; it would drop %s silently'
+                          % (module.params['harbor_url'], ', '.join(unknown), 'them' if len(unknown) > 1 else 'it'))
+    changes, send = plan(current, settings, secrets, module.params['update_secret'])
     module.result['changed_keys'] = sorted(list(changes) + list(send))
     if changes:
-        module.set_diff(dict((k, current.get(k)) for k in changes), changes)
+        before, after = diff_view(current, changes, sorted(changes))
+        for view in (before, after):
+            for key in view:
+                if SECRET_KEY_RE.search(key):
+                    view[key] = HIDDEN
+        module.set_diff(before, after)
     if changes or send:
         body = dict(changes)
         body.update(send)
         module.write('PUT', '/configurations', body)
-    module.result['config'] = (flat_values(module.get('/configurations'))
-                               if module.result['changed'] and not module.check_mode else current)
+    config = (flat_values(module.get('/configurations'))
+              if module.result['changed'] and not module.check_mode else current)
+    module.result['config'] = without_secrets(config)
 
 
 def main():
@@ -299,7 +339,7 @@ def main():
             ldap=dict(type='dict', options=ldap),
             oidc=dict(type='dict', options=oidc),
             extra_settings=dict(type='dict'),
-            update_secrets=dict(type='str', default='on_change', choices=['always', 'on_change'], no_log=False),
+            **secret_argument_spec(alias='update_secrets', choices=('always', 'on_create', 'on_change'))
         ),
     )
     module.run(ensure)

@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Create, update or delete a local (database) user identified by its exact O(username).
   - Users can only be created while Harbor's authentication mode is C(db_auth).
-  - Harbor never returns passwords, so O(password) is only sent on creation unless O(update_password=always).
+  - Harbor never returns passwords, so O(password) is only sent on creation unless O(update_secret=always).
   - The built-in C(admin) account (user id 1) is not listed by Harbor's user API and cannot be managed here.
 author:
   - harborops maintainers (@harborops)
@@ -45,14 +45,17 @@ options:
       - Password, 8-128 characters with at least one upper-case letter, one lower-case letter and one digit.
       - Required to create a user.
     type: str
-  update_password:
+  update_secret:
     description:
       - V(on_create) sets O(password) only when the user is created.
       - V(always) sets it on every run; Harbor reports when the password is unchanged, so a re-run stays unchanged
         (in check mode a change is always predicted, as the password cannot be read).
+      - The same option and values as the secrets of M(harborops.ha.harbor_robot) and M(harborops.ha.harbor_registry).
+        O(update_password) is its deprecated former name.
     type: str
     choices: [always, on_create]
     default: on_create
+    aliases: [update_password]
   sysadmin:
     description: Whether the user is a Harbor system administrator. Left unmanaged when not set.
     type: bool
@@ -71,7 +74,7 @@ EXAMPLES = r'''
   harborops.ha.harbor_user:
     username: alice
     password: "{{ vault_alice_password }}"
-    update_password: always
+    update_secret: always
 
 - name: Remove the account
   harborops.ha.harbor_user:
@@ -99,8 +102,8 @@ password_updated:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, error_text
-from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import changed_keys, diff_view
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    HarborError, HarborModule, Resource, error_text, secret_argument_spec)
 
 PROFILE_KEYS = ('email', 'realname', 'comment')
 
@@ -126,68 +129,89 @@ def current_view(user):
 
 
 def set_password(module, user_id):
-    """Harbor answers 400 'identical to old password' when nothing would change."""
-    if module.check_mode:
-        module.result['changed'] = True
-        return True
+    """Harbor answers 400 'identical to old password' when nothing would change: False then."""
     response = module.request('PUT', '/users/%d/password' % user_id, body={'new_password': module.params['password']},
                               ok=(200, 400))
     if response.status_code == 400:
         if 'identical' in (response.text or '').lower():
             return False
         raise HarborError('setting the password of %r failed: HTTP 400 %s'
-                          % (module.params['username'], error_text(response)))
-    module.result['changed'] = True
+                          % (module.params['username'], error_text(response)), status=400)
+    module.result['password_updated'] = True
     return True
 
 
+class User(Resource):
+    key = 'user'
+    path = '/users'
+    id_key = 'user_id'
+    name_key = 'username'
+    name_option = 'username'
+    secret_option = 'password'
+
+    def input_errors(self):
+        errors = super(User, self).input_errors()
+        problem = password_error(self.params['password'])
+        if problem:
+            errors.append(problem)
+        return errors
+
+    def public(self, obj):
+        return dict((k, v) for k, v in (obj or {}).items() if k != 'password')
+
+    def current(self, obj):
+        return current_view(obj)
+
+    def desired(self):
+        return {'email': self.params['email'], 'realname': self.params['realname'], 'comment': self.params['comment'],
+                'sysadmin': self.params['sysadmin']}
+
+    def diff(self, current, desired, keys):
+        before, after = super(User, self).diff(current, desired, keys)
+        if not current:
+            after['username'] = self.name
+        return before, after
+
+    def create_body(self):
+        if not self.params['email'] or not self.params['password']:
+            raise HarborError('email and password are required to create user %r' % self.name)
+        body = {'username': self.name, 'email': self.params['email'],
+                'realname': self.params['realname'] or self.name, 'password': self.params['password']}
+        if self.params['comment'] is not None:
+            body['comment'] = self.params['comment']
+        return body
+
+    def create(self):
+        created = super(User, self).create()
+        self.module.result['password_updated'] = True
+        return self.recover(created)
+
+    def recover(self, found):
+        """A lost answer: the user exists with the password sent; the sysadmin flag is a second request
+        (on failure the next run sees the flag differ and sets it)."""
+        self.module.result['password_updated'] = True
+        if self.params['sysadmin']:
+            self.module.request('PUT', '/users/%d/sysadmin' % found[self.id_key], body={'sysadmin_flag': True})
+        return found
+
+    def update(self, existing, current, desired, changes, secret):
+        user_id = existing[self.id_key]
+        profile = [k for k in changes if k in PROFILE_KEYS]
+        if profile:
+            # Harbor validates email and realname on every profile update: always send both.
+            body = dict((k, desired[k] if desired[k] is not None else current[k]) for k in PROFILE_KEYS)
+            self.module.request('PUT', '/users/%d' % user_id, body=body)
+        if 'sysadmin' in changes:
+            self.module.request('PUT', '/users/%d/sysadmin' % user_id, body={'sysadmin_flag': self.params['sysadmin']})
+        if secret:
+            return set_password(self.module, user_id)
+        return True
+
+
 def ensure(module):
-    params = module.params
-    problem = password_error(params['password'])
-    if problem:
-        raise HarborError(problem)
-    existing = module.find_by_name('/users', params['username'], key='username')
-
-    if params['state'] == 'absent':
-        module.ensure_absent('user', existing, '/users', id_key='user_id', label_key='username')
-        return
-
-    desired = {'email': params['email'], 'realname': params['realname'], 'comment': params['comment'],
-               'sysadmin': params['sysadmin']}
-    managed = [k for k, v in desired.items() if v is not None]
-    module.result['password_updated'] = False
-
-    if not existing:
-        if not params['email'] or not params['password']:
-            raise HarborError('email and password are required to create user %r' % params['username'])
-        body = {'username': params['username'], 'email': params['email'],
-                'realname': params['realname'] or params['username'], 'password': params['password']}
-        if params['comment'] is not None:
-            body['comment'] = params['comment']
-        module.set_diff({}, dict(username=params['username'], **dict((k, desired[k]) for k in managed)))
-        user_id = module.create('/users', body)
-        module.result.update(id=user_id, password_updated=True)
-        if user_id is not None and params['sysadmin']:
-            module.write('PUT', '/users/%d/sysadmin' % user_id, {'sysadmin_flag': True})
-        module.result['user'] = module.get('/users/%d' % user_id) if user_id is not None else {}
-        return
-
-    user_id = existing['user_id']
-    module.result['id'] = user_id
-    current = current_view(existing)
-    changes = changed_keys(current, desired)
-    if changes:
-        module.set_diff(*diff_view(current, desired, changes))
-    profile_changes = [k for k in changes if k in PROFILE_KEYS]
-    if profile_changes:
-        # Harbor validates email and realname on every profile update: always send both.
-        body = dict((k, desired[k] if desired[k] is not None else current[k]) for k in PROFILE_KEYS)
-        module.write('PUT', '/users/%d' % user_id, body)
-    if 'sysadmin' in changes:
-        module.write('PUT', '/users/%d/sysadmin' % user_id, {'sysadmin_flag': params['sysadmin']})
-    if params['password'] is not None and params['update_password'] == 'always':
-        module.result['password_updated'] = set_password(module, user_id)
-    module.report('user', '/users/%d' % user_id, existing)
+    if module.params['state'] == 'present':
+        module.result['password_updated'] = False
+    module.converge(User(module))
 
 
 def main():
@@ -199,8 +223,8 @@ def main():
             realname=dict(type='str'),
             comment=dict(type='str'),
             password=dict(type='str', no_log=True),
-            update_password=dict(type='str', default='on_create', choices=['always', 'on_create'], no_log=False),
             sysadmin=dict(type='bool'),
+            **secret_argument_spec(alias='update_password')
         ),
     )
     module.run(ensure)

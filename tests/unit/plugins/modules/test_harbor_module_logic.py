@@ -205,11 +205,19 @@ def test_config_secret_only_with_its_group_changing():
     assert settings == {'ldap_url': 'ldap://l', 'token_expiration': 30}
     assert secrets == {'ldap_search_password': 'pw'}
     changes, send = harbor_config.plan({'ldap_url': 'ldap://l', 'token_expiration': 60}, settings, secrets,
-                                       'on_change')
+                                       'on_create')
     assert changes == {'token_expiration': 30} and send == {}
     changes, send = harbor_config.plan({'ldap_url': 'ldap://old', 'token_expiration': 30}, settings, secrets,
-                                       'on_change')
+                                       'on_create')
     assert changes == {'ldap_url': 'ldap://l'} and send == {'ldap_search_password': 'pw'}
     changes, send = harbor_config.plan({'ldap_url': 'ldap://l', 'token_expiration': 30}, settings, secrets,
                                        'always')
     assert changes == {} and send == {'ldap_search_password': 'pw'}
+
+
+def test_config_unknown_keys_and_returned_secrets():
+    current = {'auth_mode': 'db_auth', 'banner_message': '', 'uaa_client_secret': 'clear-text', 'token_expiration': 30}
+    assert harbor_config.unknown_keys(current, {'banner_message': 'x', 'banner_mesage': 'y',
+                                                'ldap_search_password': 'z'}) == ['banner_mesage']
+    assert harbor_config.without_secrets(current) == {'auth_mode': 'db_auth', 'banner_message': '',
+                                                      'token_expiration': 30}
