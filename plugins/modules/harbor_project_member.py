@@ -77,7 +77,7 @@ member:
   sample: {id: 11, project_id: 5, entity_name: alice, entity_type: u, role_id: 2, role_name: developer}
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
 
 ROLES = {'projectAdmin': 1, 'developer': 2, 'guest': 3, 'maintainer': 4, 'limitedGuest': 5}
 GROUP_TYPES = {'ldap': 1, 'http': 2, 'oidc': 3}
@@ -102,34 +102,55 @@ def member_body(params):
     return body
 
 
-def ensure(module):
-    params = module.params
-    if params['state'] == 'present' and not params['role']:
-        raise HarborError('role is required when state=present')
-    project = module.find_by_name('/projects', params['project'])
-    if not project:
-        raise HarborError('project: no project named %r exists in Harbor' % params['project'])
-    name = params['user'] or params['group']
-    entity_type = 'u' if params['user'] else 'g'
-    base = '/projects/%d/members' % project['project_id']
-    existing = find_member(module.list(base, {'entityname': name}), name, entity_type)
-    label = '%s %s' % ('user' if params['user'] else 'group', name)
+class Member(Resource):
+    key = 'member'
 
-    if params['state'] == 'absent':
-        module.ensure_absent('member', existing, base,
-                             view=lambda member: {'member': label, 'role': member.get('role_name')})
-        return
+    def __init__(self, module):
+        super(Member, self).__init__(module)
+        self.entity_type = 'u' if self.params['user'] else 'g'
+        self.kind = 'user' if self.params['user'] else 'group'
 
-    if not existing:
-        module.set_diff({}, {'member': label, 'role': params['role']})
-        member_id = module.create(base, member_body(params))
-        module.result['member'] = module.get('%s/%s' % (base, member_id)) if member_id is not None else {}
-        return
+    @property
+    def name(self):
+        return self.params['user'] or self.params['group']
 
-    if existing.get('role_id') != ROLES[params['role']]:
-        module.set_diff({'member': label, 'role': existing.get('role_name')}, {'member': label, 'role': params['role']})
-        module.write('PUT', '%s/%d' % (base, existing['id']), {'role_id': ROLES[params['role']]})
-    module.report('member', '%s/%d' % (base, existing['id']), existing)
+    def input_errors(self):
+        errors = []
+        for option in ('project', self.kind):
+            if not (self.params[option] or '').strip():
+                errors.append('%s must not be empty' % option)
+        if self.params['state'] == 'present' and not self.params['role']:
+            errors.append('role is required when state=present')
+        return errors
+
+    def prepare(self):
+        project = self.module.find_by_name('/projects', self.params['project'])
+        if not project:
+            raise HarborError('project: no project named %r exists in Harbor' % self.params['project'])
+        self.path = '/projects/%d/members' % project['project_id']
+
+    def find(self):
+        return find_member(self.module.list(self.path, {'entityname': self.name}), self.name, self.entity_type)
+
+    def label(self, obj):
+        return {'member': '%s %s' % (self.kind, self.name), 'role': obj.get('role_name')}
+
+    def current(self, obj):
+        return {'member': '%s %s' % (self.kind, self.name), 'role': obj.get('role_name')}
+
+    def desired(self):
+        return {'member': '%s %s' % (self.kind, self.name), 'role': self.params['role']}
+
+    def diff(self, current, desired, keys):
+        before, after = super(Member, self).diff(current, desired, keys)
+        before['member'] = after['member'] = desired['member']
+        return ({} if not current else before), after
+
+    def create_body(self):
+        return member_body(self.params)
+
+    def update_body(self, existing, desired, changes, secret):
+        return {'role_id': ROLES[self.params['role']]}
 
 
 def main():
@@ -146,7 +167,7 @@ def main():
         mutually_exclusive=[('user', 'group')],
         required_one_of=[('user', 'group')],
     )
-    module.run(ensure)
+    module.run(lambda module: module.converge(Member(module)))
 
 
 if __name__ == '__main__':

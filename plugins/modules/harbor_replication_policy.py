@@ -158,7 +158,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 policy:
-  description: The policy as Harbor returns it after the run (empty when absent; the desired body in check mode).
+  description: The policy as Harbor returns it after the run (empty when absent, or not created yet in check mode).
   returned: always
   type: dict
   sample:
@@ -175,7 +175,7 @@ id:
   sample: 7
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     canonical_filters, cron_error)
 
@@ -298,8 +298,9 @@ def request_body(desired, filters):
 def readable(state, names):
     """Diff view: registry ids shown as the names the user wrote."""
     view = dict(state)
-    view['src_registry'] = names.get(state['src_registry'], state['src_registry'])
-    view['dest_registry'] = names.get(state['dest_registry'], state['dest_registry'])
+    for key in ('src_registry', 'dest_registry'):
+        if key in view:
+            view[key] = names.get(view[key], view[key])
     return view
 
 
@@ -312,37 +313,40 @@ def registry_id(module, name, option):
     return registry['id']
 
 
-def ensure(module):
-    params = module.params
-    errors = input_errors(params) if params['state'] == 'present' else []
-    if errors:
-        raise HarborError('; '.join(errors))
-    existing = module.find_by_name('/replication/policies', params['name'])
+class Policy(Resource):
+    """Harbor's PUT replaces the whole policy: every option has a value and is compared."""
 
-    if params['state'] == 'absent':
-        module.ensure_absent('policy', existing, '/replication/policies')
-        return
+    key = 'policy'
+    path = '/replication/policies'
 
-    src_id = registry_id(module, params['src_registry'], 'src_registry')
-    dest_id = registry_id(module, params['dest_registry'], 'dest_registry')
-    names = {src_id: params['src_registry'], dest_id: params['dest_registry']}
-    desired = desired_state(params, src_id, dest_id)
-    body = request_body(desired, user_filters(params['filters']))
+    def input_errors(self):
+        errors = super(Policy, self).input_errors()
+        if not errors and self.params['state'] == 'present':
+            errors = input_errors(self.params)
+        return errors
 
-    if not existing:
-        module.set_diff({}, readable(desired, names))
-        new_id = module.create('/replication/policies', body)
-        module.result.update(id=new_id, policy=module.get('/replication/policies/%s' % new_id) if new_id else body)
-        return
+    def prepare(self):
+        if self.params['state'] == 'present':
+            src_id = registry_id(self.module, self.params['src_registry'], 'src_registry')
+            dest_id = registry_id(self.module, self.params['dest_registry'], 'dest_registry')
+            self.names = {src_id: self.params['src_registry'], dest_id: self.params['dest_registry']}
+            self.state = desired_state(self.params, src_id, dest_id)
 
-    current = current_state(existing)
-    module.result['id'] = existing['id']
-    if current != desired:
-        changed = [k for k in desired if current.get(k) != desired[k]]
-        module.set_diff(dict((k, readable(current, names)[k]) for k in changed),
-                        dict((k, readable(desired, names)[k]) for k in changed))
-        module.write('PUT', '/replication/policies/%d' % existing['id'], body)
-    module.report('policy', '/replication/policies/%d' % existing['id'], existing)
+    def current(self, obj):
+        return current_state(obj)
+
+    def desired(self):
+        return self.state
+
+    def diff(self, current, desired, keys):
+        before, after = super(Policy, self).diff(current, desired, keys)
+        return readable(before, self.names), readable(after, self.names)
+
+    def create_body(self):
+        return request_body(self.state, user_filters(self.params['filters']))
+
+    def update_body(self, existing, desired, changes, secret):
+        return self.create_body()
 
 
 def main():
@@ -371,7 +375,7 @@ def main():
             copy_by_chunk=dict(type='bool', default=False),
         ),
     )
-    module.run(ensure)
+    module.run(lambda module: module.converge(Policy(module)))
 
 
 if __name__ == '__main__':
