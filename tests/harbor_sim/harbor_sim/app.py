@@ -51,9 +51,10 @@ def _attach_dataplane(app, sim) -> None:
 
 def build_app(settings) -> web.Application:
     sim = Sim(settings)
+    # the trust store first: the database connection of schema.create may verify its server with it
+    oci_client.install_trust(settings.trust_ca_dir, os.path.join(settings.data_dir, "trust", "ca-bundle.crt"))
     schema.create(sim.db, settings.admin_password)
     oci_client.set_faults_getter(sim.faults.get)
-    oci_client.install_trust(settings.trust_ca_dir, os.path.join(settings.data_dir, "trust", "ca-bundle.crt"))
     app = web.Application(middlewares=[harbor_middleware], client_max_size=64 * 1024 * 1024)
     app[SIM_KEY] = sim
     app.on_response_prepare.append(on_response_prepare)

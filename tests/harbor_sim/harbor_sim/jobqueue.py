@@ -139,15 +139,45 @@ def _parse_sentinel_url(url):
     return nodes, master, db, password
 
 
+def _harbor_sentinel_class():
+    from redis.exceptions import ConnectionError as RedisConnectionError, ResponseError, TimeoutError as RedisTimeoutError
+    from redis.sentinel import MasterNotFoundError, Sentinel
+
+    class HarborSentinel(Sentinel):
+        """Asks the Sentinels as Harbor does: `SENTINEL get-master-addr-by-name <master>`, without
+        a password (Harbor's clients send external_redis' password only to the master: the
+        FZambia/sentinel dial of src/lib/redis/pool.go and goharbor/distribution's
+        registry/handlers/app.go gets no password option, src/lib/cache/redis/util.go sets
+        FailoverOptions.Password but no SentinelPassword; goharbor/harbor#14757). redis-py's own
+        discovery sends `SENTINEL MASTERS`, which a Sentinel that only lets unauthenticated clients
+        ask for the master's address refuses, while Harbor works there."""
+
+        def discover_master(self, service_name):
+            errors = []
+            for number, sentinel in enumerate(self.sentinels):
+                try:
+                    answer = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", service_name)
+                except (RedisConnectionError, RedisTimeoutError, ResponseError) as exc:
+                    errors.append(f"{sentinel} - {exc!r}")
+                    continue
+                if answer:
+                    # the Sentinel that answered is asked first next time (FZambia's putToTop)
+                    self.sentinels[0], self.sentinels[number] = sentinel, self.sentinels[0]
+                    host, port = answer[0], answer[1]
+                    return (host.decode() if isinstance(host, bytes) else host), int(port)
+            raise MasterNotFoundError(f"No master found for {service_name!r}" + (" : " + ", ".join(errors) if errors else ""))
+
+    return HarborSentinel
+
+
 def _sentinel_client(nodes, master, db, password):
     from redis.backoff import NoBackoff
     from redis.retry import Retry
-    from redis.sentinel import Sentinel
 
     # No retry on one Sentinel: the next one in the list is the retry.
     sentinel_kwargs = {"socket_connect_timeout": SENTINEL_TIMEOUT, "socket_timeout": SENTINEL_TIMEOUT,
                        "retry": Retry(NoBackoff(), 0)}
-    sentinel = Sentinel(nodes, sentinel_kwargs=sentinel_kwargs)
+    sentinel = _harbor_sentinel_class()(nodes, sentinel_kwargs=sentinel_kwargs)
     # One retry on the master: a connection to a master that died is replaced by one to the
     # master Sentinel names now.
     return sentinel.master_for(master, db=db, password=password, socket_timeout=SERVER_TIMEOUT,

@@ -66,7 +66,13 @@ def install_trust(ca_dir, out_path):
     return out_path
 
 
-def _system_bundle_text() -> str:
+def trust_store_file() -> str:
+    """The CA file of the trust store Harbor's Go code verifies with when no CA is given: the bundle
+    install_trust made, else the system one."""
+    return _trust_bundle or _system_bundle_file()
+
+
+def _system_bundle_file() -> str:
     import ssl
 
     path = ssl.get_default_verify_paths().cafile
@@ -74,7 +80,11 @@ def _system_bundle_text() -> str:
         import certifi
 
         path = certifi.where()
-    return _read(path)
+    return path
+
+
+def _system_bundle_text() -> str:
+    return _read(_system_bundle_file())
 
 
 def _read(path) -> str:

@@ -27,6 +27,21 @@ def create_tables(db, statements) -> None:
             db.execute(stmt.replace("{pk}", db.pk_column), ())
 
 
+def _tls_options(database_url) -> dict:
+    """Harbor's driver (pgx, src/common/dao/pgsql.go) verifies the server of sslmode verify-ca /
+    verify-full against the system trust store, which the containers' install_cert.sh extends with
+    /harbor_cust_cert (storage_service.ca_bundle among them); libpq would read
+    ~/.postgresql/root.crt instead, so it is given that trust store as sslrootcert."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from . import oci_client
+
+    info = conninfo_to_dict(database_url)
+    if info.get("sslmode") in ("verify-ca", "verify-full") and not info.get("sslrootcert"):
+        return {"sslrootcert": oci_client.trust_store_file()}
+    return {}
+
+
 class DatabaseError(Exception):
     """The database is unreachable or failed (not a constraint violation)."""
 
@@ -62,7 +77,7 @@ class Storage:
             from psycopg.rows import dict_row
             try:
                 conn = psycopg.connect(self.database_url, autocommit=True, connect_timeout=3,
-                                       row_factory=dict_row)
+                                       row_factory=dict_row, **_tls_options(self.database_url))
             except psycopg.Error as exc:
                 raise DatabaseError(str(exc)) from exc
         self._conn = conn

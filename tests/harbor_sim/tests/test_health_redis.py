@@ -92,3 +92,50 @@ def test_dead_first_sentinel_does_not_stall_the_health_check(tmp_path):
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(10)
+
+
+def _role_sentinel_acl(admin_user, admin_password):
+    """Sentinel's users as harborops.ha.redis writes them (its template, rendered here)."""
+    import hashlib
+    import pathlib
+
+    import jinja2
+
+    template = pathlib.Path(__file__).resolve().parents[3] / "roles" / "redis" / "templates" / "sentinel.acl.j2"
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["hash"] = lambda value, algorithm: hashlib.new(algorithm, value.encode()).hexdigest()
+    return env.from_string(template.read_text(encoding="utf-8")).render(
+        ansible_managed="test", redis_sentinel_admin_user=admin_user, redis_sentinel_password=admin_password)
+
+
+def test_sentinel_that_refuses_unauthenticated_admin_commands(tmp_path):
+    """The role's Sentinel: unauthenticated clients may only ask where the master is (Harbor cannot
+    send a Sentinel password); the master wants external_redis' password. The sim, a Harbor
+    client, is healthy there and its jobs run; an unauthenticated SENTINEL SET is refused."""
+    master_port, sentinel_port = free_port(), free_port()
+    procs = []
+    try:
+        procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(master_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(tmp_path), "--requirepass", "master-pw"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 10
+        while b"NOAUTH" not in subprocess.run(["redis-cli", "-p", str(master_port), "ping"], capture_output=True).stdout:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+        (tmp_path / "sentinel.acl").write_text(_role_sentinel_acl("harborops", "admin-pw"), encoding="utf-8")
+        conf = tmp_path / "sentinel.conf"
+        conf.write_text(f"port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\naclfile {tmp_path / 'sentinel.acl'}\n"
+                        f"sentinel monitor mymaster 127.0.0.1 {master_port} 1\nsentinel auth-pass mymaster master-pw\n")
+        procs.append(_start_redis([str(conf), "--sentinel"], sentinel_port))
+        refused = subprocess.run(["redis-cli", "-p", str(sentinel_port), "SENTINEL", "SET", "mymaster",
+                                  "down-after-milliseconds", "1000"], capture_output=True, text=True)
+        assert refused.stdout.startswith("NOPERM"), refused.stdout
+        url = f"redis+sentinel://:master-pw@127.0.0.1:{sentinel_port}/mymaster/4"
+        with SimProcess(tmp_path / "sim", extra_args=["--redis-url", url]) as sim:
+            _elapsed, components = _timed_health(sim)
+            assert components["redis"]["status"] == "healthy", components["redis"]
+            assert components["jobservice"]["status"] == "healthy", components["jobservice"]
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(10)
