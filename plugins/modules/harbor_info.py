@@ -140,6 +140,9 @@ def artifact_summary(repository_name, artifact):
 def gather(module):
     params = module.params
     wanted = params['gather']
+    for option in ('project', 'policy'):
+        if params[option] is not None and not params[option].strip():
+            raise HarborError('%s must not be empty (leave it out to cover every %s)' % (option, option))
     result = module.result
     for key, path in (('health', '/health'), ('systeminfo', '/systeminfo'), ('statistics', '/statistics')):
         if key in wanted:

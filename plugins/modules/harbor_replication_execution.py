@@ -98,7 +98,8 @@ failed_tasks:
 
 import time
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    HarborError, HarborModule, HarborUncertain, json_body)
 
 FINAL = ('Succeed', 'Failed', 'Stopped')
 
@@ -116,8 +117,33 @@ def failed_tasks(module, execution_id):
             for t in tasks if t.get('status') == 'Failed']
 
 
+def newest_execution_id(module, policy_id):
+    """Id of the policy's newest execution (0 when none): one page of one, newest first."""
+    response = module.request('GET', '/replication/executions',
+                              {'policy_id': policy_id, 'sort': '-id', 'page': 1, 'page_size': 1})
+    executions = json_body(response, 'GET /replication/executions', list) or []
+    return max([e.get('id') or 0 for e in executions] or [0])
+
+
+def start(module, policy):
+    """POST one execution, never twice: when the answer is lost, the policy's executions tell
+    whether Harbor started it (a newer one than before the POST), and the run goes on with it."""
+    before = newest_execution_id(module, policy['id'])
+    try:
+        return module.create('/replication/executions', {'policy_id': policy['id']})
+    except HarborUncertain as exc:
+        after = newest_execution_id(module, policy['id'])
+        if after <= before:
+            module.result['changed'] = False
+            raise HarborError('%s; no new execution of policy %r exists, so none was started: run again'
+                              % (exc, module.params['policy']))
+        return after
+
+
 def run(module):
     params = module.params
+    if not params['policy'].strip():
+        raise HarborError('policy must not be empty')
     if params['wait_timeout'] < 1 or params['poll_interval'] < 1:
         raise HarborError('wait_timeout and poll_interval must be positive')
     policy = module.find_by_name('/replication/policies', params['policy'])
@@ -125,9 +151,10 @@ def run(module):
         raise HarborError('policy: no replication policy named %r exists in Harbor' % params['policy'])
     if not policy.get('enabled'):
         raise HarborError('replication policy %r is disabled; Harbor only starts enabled policies' % params['policy'])
-    execution_id = module.create('/replication/executions', {'policy_id': policy['id']})
     if module.check_mode:
+        module.result['changed'] = True
         return
+    execution_id = start(module, policy)
     execution = module.get('/replication/executions/%s' % execution_id) or {}
     deadline = time.time() + params['wait_timeout']
     while params['wait'] and execution.get('status') not in FINAL:
