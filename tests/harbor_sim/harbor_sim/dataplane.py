@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import notifications, oci_client, registry_backend, token
+from . import errors, immutable, notifications, oci_client, registry_backend, token
 from .artifact_store import ArtifactStore
 from .jobqueue import make_queue
 from .replication.engine import ReplicationEngine
@@ -241,6 +241,10 @@ class Dataplane:
                 return _registry_error(404 if request.method in ("GET", "HEAD") else 401,
                                        "NOT_FOUND" if request.method in ("GET", "HEAD") else "UNAUTHORIZED",
                                        msg, None if request.method in ("GET", "HEAD") else self._challenge())
+            refusal = await self._blocking(immutable.registry_refusal, self.host.db(), self.artifacts,
+                                           project["project_id"], request.method, path)
+            if refusal:  # immutable tag rules (Harbor's immutable middleware / tag controller)
+                return errors.error_response(412, "PRECONDITION", refusal)
         target = self.registry_url + path + (("?" + request.query_string) if request.query_string else "")
         body = None
         if request.body_exists:

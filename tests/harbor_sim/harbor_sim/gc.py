@@ -52,12 +52,13 @@ def time_window_hours() -> int:
 class JobLog:
     """A job log in jobservice's format: `<time> [LEVEL] [<source>]: <message>`."""
 
-    def __init__(self):
+    def __init__(self, source=SOURCE):
         self.lines = []
+        self.source = source
 
     def _add(self, level, message):
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.lines.append(f"{stamp} [{level}] [{SOURCE}]: {message}")
+        self.lines.append(f"{stamp} [{level}] [{self.source}]: {message}")
 
     def info(self, message):
         self._add("INFO", message)

@@ -71,6 +71,25 @@ TABLES = [
         creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS core_job_log (
         id {pk}, history_id BIGINT NOT NULL UNIQUE, log TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_retention_policy (
+        id {pk}, project_id BIGINT NOT NULL, data TEXT NOT NULL,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_retention_execution (
+        id {pk}, policy_id BIGINT NOT NULL, status VARCHAR(16) NOT NULL, trigger VARCHAR(16) NOT NULL,
+        dry_run INTEGER NOT NULL, operator VARCHAR(255) NOT NULL DEFAULT '',
+        start_time VARCHAR(40) NOT NULL, end_time VARCHAR(40) NOT NULL DEFAULT '')""",
+    """CREATE TABLE IF NOT EXISTS core_retention_task (
+        id {pk}, execution_id BIGINT NOT NULL, repository VARCHAR(512) NOT NULL, status VARCHAR(16) NOT NULL,
+        total INTEGER NOT NULL DEFAULT 0, retained INTEGER NOT NULL DEFAULT 0, log TEXT NOT NULL DEFAULT '',
+        start_time VARCHAR(40) NOT NULL, end_time VARCHAR(40) NOT NULL DEFAULT '')""",
+    """CREATE TABLE IF NOT EXISTS core_immutable_rule (
+        id {pk}, project_id BIGINT NOT NULL, tag_filter TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (project_id, tag_filter))""",
+    """CREATE TABLE IF NOT EXISTS core_webhook_policy (
+        id {pk}, project_id BIGINT NOT NULL, name VARCHAR(256) NOT NULL, description TEXT NOT NULL DEFAULT '',
+        targets TEXT NOT NULL, event_types TEXT NOT NULL, creator VARCHAR(256) NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 0, creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL,
+        UNIQUE (name, project_id))""",
 ]
 
 

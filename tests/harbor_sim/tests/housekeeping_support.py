@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from dataplane_support import ADMIN, wait_for  # noqa: F401  (re-exported for the housekeeping tests)
+from dataplane_support import ADMIN
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 

@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from harbor_sim.testing import SimProcess
-from housekeeping_support import ADMIN, blob_bytes, push_image, wait_for
+from dataplane_support import wait_for
+from housekeeping_support import ADMIN, blob_bytes, push_image
 from simcore_support import Client, error_of, make_user
 
 pytestmark = pytest.mark.sim

@@ -317,6 +317,11 @@ def fire_due(sim, when, acquire_once=None) -> list:
     return started
 
 
+def _import_retentions():
+    from . import retentions  # scheduled tag retention runs on the same tick
+    return retentions
+
+
 def attach(app, sim) -> None:
     """Run the schedules while the application runs (app.py calls this)."""
     stop_event = threading.Event()
@@ -341,7 +346,9 @@ def start_scheduler(sim, stop_event):
                 when = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
                 queue = getattr(sim.dataplane, "queue", None)
                 try:
-                    fire_due(sim, when, queue.acquire_once if queue is not None else None)
+                    lock = queue.acquire_once if queue is not None else None
+                    fire_due(sim, when, lock)
+                    _import_retentions().fire_due(sim, when, lock)
                 except Exception:  # noqa: BLE001 - database down: try the next tick
                     gc_job.LOG.exception("schedule tick failed")
             last = max(last, now)
