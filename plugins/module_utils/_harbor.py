@@ -402,6 +402,7 @@ class HarborModule(AnsibleModule):
 
     def run(self, func):
         """Call ``func(self)`` and turn HarborError into a clean failure."""
+        failure = None
         try:
             func(self)
         except HarborError as exc:
@@ -409,6 +410,8 @@ class HarborModule(AnsibleModule):
             failure = dict(self.result, msg=str(exc))
             if exc.status is not None:
                 failure['http_status'] = exc.status
+        if failure:
+            # outside the except block: ansible-core would attach the traceback of the active exception
             self.fail_json(**failure)
         self.exit_json(**self.result)
 

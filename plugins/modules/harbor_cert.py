@@ -25,7 +25,8 @@ description:
     An unreadable private key file is an error unless O(regenerate_key=true).
   - Files are written atomically (temporary file in the same directory, then rename); private
     keys get mode V(0600), certificates V(0644). Parent directories must exist.
-  - Nothing is touched when an input is invalid; every check runs before the first write.
+  - Nothing is touched when an input is invalid; every check runs before the first write,
+    including that every directory written to is writable.
 version_added: 0.1.0
 author:
   - harborops maintainers (@harborops)
@@ -67,8 +68,10 @@ options:
   ca_source:
     description:
       - V(generate) creates a self-signed CA at O(ca_cert_path) and O(ca_key_path) when neither
-        file exists and reuses it afterwards. When only one of them exists, or they do not belong
-        together, the module fails rather than replace a CA that clients may already trust.
+        file exists and reuses it afterwards. The key is written first; when only the key exists
+        (a run stopped between the two writes) the CA certificate is made from it. When only the
+        certificate exists, or they do not belong together, the module fails rather than replace a
+        CA that clients may already trust.
       - V(provided) uses an existing CA certificate and key supplied by the operator; both must
         exist, the key must match the certificate, and the certificate must be a CA
         (basicConstraints CA:TRUE). They are never written.
@@ -122,6 +125,14 @@ options:
       - Generate a new server private key (and so a new certificate) on this run, even when the
         current key is valid. Use it once, to rotate the key or to recover from a corrupted key
         file; left on, every run rotates the key.
+    type: bool
+    default: false
+  client_auth:
+    description:
+      - Let the certificate authenticate its holder as a TLS client too (extended key usage
+        clientAuth besides serverAuth), for services whose members verify each other's
+        certificates, such as etcd peers or Patroni connecting to etcd.
+      - A certificate whose usage differs is reissued.
     type: bool
     default: false
 attributes:
@@ -384,6 +395,19 @@ class HarborCert(object):
             self.writes.append((p['ca_key_path'], crypto.private_key_pem(self.ca_key, p['ca_key_passphrase']), KEY_MODE))
             self.writes.append((p['ca_cert_path'], crypto.certificate_pem(self.ca_cert), CERT_MODE))
             return
+        if cert_data is None and p['ca_source'] == 'generate':
+            # ca.key written, ca.crt not (a run that failed between the two writes): no certificate
+            # exists that anyone could trust yet, so finish the CA from that key
+            try:
+                self.ca_key = crypto.load_private_key(key_data, p['ca_key_path'], p['ca_key_passphrase'])
+            except crypto.CertCryptoError as exc:
+                self.fail('ca_key_path %s exists but ca_cert_path %s does not, and the key cannot be read (%s); '
+                          'restore the CA certificate or remove the key' % (p['ca_key_path'], p['ca_cert_path'], exc))
+            self.ca_cert = crypto.build_ca_certificate(self.ca_key, p['ca_common_name'], p['ca_validity_days'], self.now)
+            self.ca_created = True
+            self.writes.append((p['ca_cert_path'], crypto.certificate_pem(self.ca_cert), CERT_MODE))
+            self.want_mode('ca_key_path', KEY_MODE)
+            return
         if cert_data is None or key_data is None:
             present, missing = ('ca_cert_path', 'ca_key_path') if key_data is None else ('ca_key_path', 'ca_cert_path')
             self.fail('%s %s exists but %s %s does not; restore it (a CA is never regenerated half-way, '
@@ -464,22 +488,22 @@ class HarborCert(object):
         reasons = reissue_reasons(facts, self.sans, self.common_name, p['renew_before_days'], self.now,
                                   new_key=self.key_created and self.key_existed, unreadable=unreadable,
                                   ca_not_after=crypto.not_after(self.ca_cert))
+        if facts is not None and crypto.is_client_certificate(self.old_cert) != p['client_auth']:
+            reasons.append('extended key usage differs (client_auth)')
         if self.key_created:
             self.writes.append((p['key_path'], crypto.private_key_pem(self.key), KEY_MODE))
         cert = self.old_cert
         if reasons:
             cert = crypto.build_server_certificate(self.key, self.ca_cert, self.ca_key, self.sans, self.common_name,
-                                                   p['validity_days'], self.now)
+                                                   p['validity_days'], self.now, client_auth=p['client_auth'])
             self.writes.append((p['cert_path'], crypto.certificate_pem(cert), CERT_MODE))
         else:
             self.want_mode('cert_path', CERT_MODE)
 
         changed = bool(self.writes or self.chmods)
         if changed and not self.module.check_mode:
-            for path, mode in self.chmods:
-                os.chmod(path, mode)
-            for path, data, mode in self.writes:
-                write_atomic(path, data, mode)
+            self.check_writable()
+            self.write_all()
 
         added, removed = san_changes(self.old_sans, self.sans)
         shown = cert if (not reasons or not self.module.check_mode) else None
@@ -507,6 +531,43 @@ class HarborCert(object):
         if self.module._diff:
             result['diff'] = self.diff(cert)
         self.module.exit_json(**result)
+
+    def check_writable(self):
+        """Every file this run writes can be written: checked before the first write."""
+        for path, _data, _mode in self.writes:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.access(parent, os.W_OK | os.X_OK):
+                self.fail('%s: cannot write into directory %s (permission denied); nothing was written'
+                          % (self.option_of(path), parent))
+        for path, _mode in self.chmods:
+            if os.stat(path).st_uid != os.geteuid() and os.geteuid() != 0:
+                self.fail('%s: cannot change the mode of %s (not its owner); nothing was written'
+                          % (self.option_of(path), path))
+
+    def write_all(self):
+        """Keys before certificates (the order of self.writes): a run that stops half-way leaves a key
+        without its certificate, which the next run completes. Errors name the file and what was written."""
+        done = []
+        error = None
+        try:
+            for path, mode in self.chmods:
+                os.chmod(path, mode)
+            for path, data, mode in self.writes:
+                write_atomic(path, data, mode)
+                done.append(self.option_of(path))
+        except (IOError, OSError) as exc:
+            error = '%s: writing %s failed: %s; %s' % (
+                self.option_of(path), path, exc.strerror or exc,
+                'written before the failure: %s (the next run completes the rest)' % ', '.join(done)
+                if done else 'nothing was written')
+        if error:
+            self.fail(error)  # outside the except block: no traceback attached
+
+    def option_of(self, path):
+        for option in ('cert_path', 'key_path', 'ca_cert_path', 'ca_key_path'):
+            if self.params[option] == path or os.path.abspath(self.params[option]) == os.path.abspath(str(path)):
+                return option
+        return 'harbor_cert'
 
     def diff(self, new_cert):
         before = {}
@@ -548,6 +609,7 @@ def main():
             validity_days=dict(type='int', default=365),
             renew_before_days=dict(type='int', default=30),
             regenerate_key=dict(type='bool', default=False),
+            client_auth=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

@@ -265,3 +265,42 @@ def test_missing_cryptography_gives_missing_required_lib(pki, tmp_path):
     result = __import__('json').loads(result_file.read_text())
     assert result['failed'] and 'Failed to import the required Python library (cryptography)' in result['msg']
     assert list(pki.dir.iterdir()) == []
+
+
+def test_a_directory_it_cannot_write_fails_cleanly_before_any_write(pki):
+    # /proc/sys takes no new files, not even from root: the CA certificate cannot be written there
+    result = pki.run(subject_alt_names=SANS, ca_cert_path='/proc/sys/harborops-test-ca.crt')
+    assert result['failed'] and result['msg'].startswith('ca_cert_path: '), result['msg']
+    assert 'nothing was written' in result['msg'], result['msg']
+    assert 'Traceback (most recent call last)' not in pki.last_output and 'MODULE FAILURE' not in pki.last_output
+    assert list(pki.dir.iterdir()) == []
+
+
+def test_a_ca_key_without_its_certificate_is_completed(pki):
+    # what a run that stopped between writing ca.key and ca.crt leaves: the next run finishes the CA
+    first = pki.run(subject_alt_names=SANS)
+    key_pem = pki.ca_key.read_bytes()
+    pki.ca_cert.unlink()
+    second = pki.run(subject_alt_names=SANS)
+    assert not second.get('failed'), second.get('msg')
+    assert second['changed'] and second['ca_created']
+    assert pki.ca_key.read_bytes() == key_pem
+    assert x509.load_pem_x509_certificate(pki.ca_cert.read_bytes()).public_key().public_numbers() == \
+        serialization.load_pem_private_key(key_pem, None).public_key().public_numbers()
+    openssl_verify(pki)
+    assert second['fingerprint'] == first['fingerprint'] or second['reissued']
+    assert pki.run(subject_alt_names=SANS)['changed'] is False
+
+
+def test_client_auth_reissues_with_the_same_key_and_stays(pki):
+    pki.run(subject_alt_names=SANS)
+    key_before = pki.key.read_bytes()
+    usages = load_cert(pki).extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH not in usages
+    both = pki.run(subject_alt_names=SANS, client_auth=True)
+    assert both['changed'] and both['reissue_reasons'] == ['extended key usage differs (client_auth)']
+    assert pki.key.read_bytes() == key_before
+    usages = load_cert(pki).extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usages) == [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]
+    openssl_verify(pki)
+    assert not pki.run(subject_alt_names=SANS, client_auth=True)['changed']
