@@ -18,7 +18,8 @@ LOG = logging.getLogger("harbor_sim")
 # sim-core resource modules (always present)
 CORE_API_MODULES = ["ping", "health", "systeminfo", "users", "projects", "members", "quotas", "robots",
                     "registries", "replication_policies", "configurations", "labels", "schedules",
-                    "retentions", "immutable_rules", "webhooks", "statistics", "sim"]
+                    "retentions", "immutable_rules", "webhooks", "scanners", "scan_all", "cve_allowlist",
+                    "preheat_instances", "statistics", "sim"]
 # data-plane resource modules: registered when present
 DATAPLANE_API_MODULES = ["repositories", "artifacts", "replication_executions"]
 

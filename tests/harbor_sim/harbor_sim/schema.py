@@ -90,6 +90,20 @@ TABLES = [
         targets TEXT NOT NULL, event_types TEXT NOT NULL, creator VARCHAR(256) NOT NULL DEFAULT '',
         enabled INTEGER NOT NULL DEFAULT 0, creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL,
         UNIQUE (name, project_id))""",
+    """CREATE TABLE IF NOT EXISTS core_scanner (
+        id {pk}, uuid VARCHAR(64) NOT NULL UNIQUE, name VARCHAR(255) NOT NULL UNIQUE, url VARCHAR(512) NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '', auth VARCHAR(32) NOT NULL DEFAULT '',
+        access_credential TEXT NOT NULL DEFAULT '', skip_cert_verify INTEGER NOT NULL DEFAULT 0,
+        use_internal_addr INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0,
+        is_default INTEGER NOT NULL DEFAULT 0, creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_cve_allowlist (
+        id {pk}, project_id BIGINT NOT NULL UNIQUE, expires_at BIGINT, items TEXT NOT NULL,
+        creation_time VARCHAR(32) NOT NULL, update_time VARCHAR(32) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS core_preheat_instance (
+        id {pk}, name VARCHAR(255) NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',
+        vendor VARCHAR(32) NOT NULL, endpoint VARCHAR(512) NOT NULL, auth_mode VARCHAR(16) NOT NULL DEFAULT '',
+        auth_info TEXT NOT NULL DEFAULT '{}', enabled INTEGER NOT NULL DEFAULT 0, is_default INTEGER NOT NULL DEFAULT 0,
+        insecure INTEGER NOT NULL DEFAULT 0, setup_timestamp BIGINT NOT NULL DEFAULT 0)""",
 ]
 
 

@@ -4,58 +4,18 @@ without the project), `namespace` and `tags`."""
 
 from __future__ import annotations
 
-import functools
 import json
-import re
+
+from .replication.filters import match as doublestar_match
 
 MATCHES, EXCLUDES = "matches", "excludes"
 REPO_MATCHES, REPO_EXCLUDES = "repoMatches", "repoExcludes"
 NS_MATCHES, NS_EXCLUDES = "nsMatches", "nsExcludes"
 
 
-@functools.lru_cache(maxsize=512)
-def _regex(pattern: str):
-    """bmatcuk/doublestar: `**` crosses `/`, `*` and `?` do not, `{a,b}` alternatives, `[...]` classes."""
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "{":
-            out.append("(?:")
-            depth += 1
-        elif c == "}" and depth:
-            out.append(")")
-            depth -= 1
-        elif c == "," and depth:
-            out.append("|")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                raise ValueError("syntax error in pattern")
-            body = pattern[i + 1:end]
-            out.append("[" + ("^" + body[1:] if body.startswith(("!", "^")) else body) + "]")
-            i = end
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    if depth:
-        raise ValueError("syntax error in pattern")
-    return re.compile("".join(out) + r"\Z", re.S)
-
-
 def match(pattern: str, value: str) -> bool:
-    """An empty pattern matches everything (selector.match)."""
-    return not pattern or bool(_regex(pattern).match(value))
+    """An empty pattern matches everything (selector.match); doublestar as replication filters use it."""
+    return doublestar_match(pattern, value)
 
 
 def _untagged(decoration: str, extras: str) -> bool:

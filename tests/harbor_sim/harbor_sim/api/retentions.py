@@ -19,6 +19,7 @@ from ..replication.cron import Cron, CronError
 from ..validate import check_types, read_json
 from .common import int_id, ok
 from .projects import find_project
+from .schedules import FINAL, cron_ok, next_run
 
 routes = web.RouteTableDef()
 BASE = "/api/v2.0/retentions"
@@ -90,7 +91,6 @@ def _policy_json(row) -> dict:
     trigger = dict(policy.get("trigger") or {})
     cron = _cron(policy)
     if cron:
-        from .schedules import next_run
         nxt = next_run(cron)
         trigger["settings"] = dict(trigger.get("settings") or {},
                                    next_scheduled_time=jsonout.fmt_time(nxt) if nxt else jsonout.ZERO_TIME)
@@ -115,13 +115,8 @@ def _validate(policy):
 def _validate_cron(policy):
     """ValidateRetentionPolicy: a non-empty cron of a Schedule trigger must parse."""
     cron = _cron(policy)
-    if cron:
-        try:
-            Cron(cron)
-            if cron.split(" ")[0] != "0":
-                raise CronError("first field")
-        except (CronError, IndexError):
-            raise bad_request(f"invalid cron string for scheduled tag retention: {cron}")
+    if cron and not cron_ok(cron):
+        raise bad_request(f"invalid cron string for scheduled tag retention: {cron}")
 
 
 def _require_access(request, sim, policy, action):
@@ -343,7 +338,7 @@ async def operate_execution(request):
         raise bad_request("action should be 'stop'")
     row = _policy_for_execution(request, sim, "update")
     execution = _execution(sim, row, int_id(request, "eid", ""))
-    if execution["status"] not in ("Success", "Error", "Stopped"):
+    if execution["status"] not in FINAL:
         _STOP.add(execution["id"])
     return ok()
 

@@ -93,14 +93,18 @@ def _validate(vendor, body):
     if stype in SCHEDULED:
         if not cron:
             raise bad_request(f"empty cron string for {KINDS[vendor][1]} schedule")
-        fields = cron.split(" ")
-        try:
-            Cron(cron)
-            if fields[0] != "0":
-                raise CronError("first field")
-        except (CronError, IndexError):
+        if not cron_ok(cron):
             raise bad_request(f"invalid cron string for scheduled {KINDS[vendor][1]}: {cron}")
     return stype, cron, params
+
+
+def cron_ok(cron: str) -> bool:
+    """utils.ValidateCronString: not empty, parses (6 fields, seconds first), seconds field "0"."""
+    try:
+        Cron(cron)
+    except (CronError, IndexError):
+        return False
+    return cron.split(" ")[0] == "0"
 
 
 def _history_json(row) -> dict:
@@ -305,6 +309,8 @@ def fire_due(sim, when, acquire_once=None) -> list:
     enqueuer). Returns the execution ids started."""
     started = []
     for row in sim.db.query("SELECT * FROM core_schedule"):
+        if row["vendor"] not in KINDS:
+            continue  # scan all: the sim runs no scans
         try:
             if not Cron(row["cron"]).matches(when):
                 continue

@@ -1,0 +1,140 @@
+"""Scanner registrations (src/server/v2.0/handler/scanner.go, v2.15.2) against a small scanner
+adapter on loopback, then the scan-all schedule that needs a default scanner (scan_all.go)."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import threading
+
+import pytest
+
+from housekeeping_support import ADMIN
+from simcore_support import Client, error_of, make_user
+
+pytestmark = pytest.mark.sim
+METADATA = {"scanner": {"name": "Fake", "vendor": "harborops", "version": "1.0"},
+            "capabilities": [{"consumes_mime_types": ["application/vnd.oci.image.manifest.v1+json",
+                                                      "application/vnd.docker.distribution.manifest.v2+json"],
+                              "produces_mime_types": ["application/vnd.security.vulnerability.report; version=1.1"]}],
+            "properties": {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}}
+
+
+class _Adapter(http.server.BaseHTTPRequestHandler):
+    """/api/v1/metadata; under /key/ only with the API key `k3y`, under /basic/ only as u:p."""
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        ok = self.path.endswith("/api/v1/metadata")
+        if self.path.startswith("/key/"):
+            ok = ok and self.headers.get("X-ScannerAdapter-API-Key") == "k3y"
+        if self.path.startswith("/basic/"):
+            ok = ok and self.headers.get("Authorization") == "Basic " + base64.b64encode(b"u:p").decode()
+        body = json.dumps(METADATA).encode() if ok else b"{}"
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/vnd.scanner.adapter.metadata+json; version=1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def adapter():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Adapter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def client(sim):
+    return Client(sim.url, ADMIN)
+
+
+def test_scan_all_needs_a_default_scanner(client):
+    """Runs first in this module's sim: no registration yet."""
+    resp = client.get("/system/scanAll/schedule")
+    assert resp.status_code == 412 and error_of(resp) == ("PRECONDITION",
+                                                          "no scanner is configured, it's not possible to scan")
+
+
+def test_scanner_registrations(client, adapter):
+    resp = client.post("/scanners", json={"name": "fake", "url": adapter + "/", "description": "d"})
+    assert resp.status_code == 201 and resp.headers["Location"].startswith("/api/v2.0/scanners/")
+    first = resp.headers["Location"].rsplit("/", 1)[1]
+    got = client.get(f"/scanners/{first}").json()
+    assert {k: got[k] for k in ("uuid", "name", "url", "is_default", "disabled", "adapter", "vendor", "health")} == {
+        "uuid": first, "name": "fake", "url": adapter, "is_default": True, "disabled": False, "adapter": "Fake",
+        "vendor": "harborops", "health": "healthy"}
+    resp = client.post("/scanners", json={"name": "keyed", "url": adapter + "/key", "auth": "X-ScannerAdapter-API-Key",
+                                          "access_credential": "k3y"})
+    assert resp.status_code == 201
+    second = resp.headers["Location"].rsplit("/", 1)[1]
+    keyed = client.get(f"/scanners/{second}").json()
+    assert keyed["is_default"] is False and "access_credential" not in keyed  # 2.15.2: never returned
+    # PUT with an empty credential keeps the stored one (the adapter still answers)
+    assert client.put(f"/scanners/{second}", json={"name": "keyed", "url": adapter + "/key",
+                                                   "auth": "X-ScannerAdapter-API-Key", "description": "new"}
+                      ).status_code == 200
+    assert client.get(f"/scanners/{second}").json()["health"] == "healthy"
+    assert client.get(f"/scanners/{second}/metadata").json()["scanner"]["name"] == "Fake"
+    assert client.patch(f"/scanners/{second}", json={"is_default": True}).status_code == 200
+    assert [s["name"] for s in client.get("/scanners").json() if s["is_default"]] == ["keyed"]
+    assert [s["name"] for s in client.get("/scanners", params={"name": "KEY"}).json()] == ["keyed"]
+    dup = client.post("/scanners", json={"name": "fake", "url": adapter + "/basic", "auth": "Basic",
+                                         "access_credential": "u:p"})
+    assert dup.status_code == 409 and error_of(dup)[1] == "registration name or url already exists"
+    assert client.post("/scanners/ping", json={"name": "x", "url": adapter + "/basic", "auth": "Basic",
+                                               "access_credential": "u:p"}).status_code == 200
+    # the scan-all schedule now works: create, conflict, update, delete
+    resp = client.post("/system/scanAll/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 1 * * *"}})
+    assert resp.status_code == 201
+    got = client.get("/system/scanAll/schedule").json()
+    assert got["schedule"] == {"type": "Daily", "cron": "0 0 1 * * *"}
+    resp = client.post("/system/scanAll/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 2 * * *"}})
+    assert resp.status_code == 412 and error_of(resp)[1].startswith("fail to set schedule for scan all as always had one")
+    assert client.put("/system/scanAll/schedule", json={"schedule": {"type": "Custom", "cron": "0 30 2 * * *"}}
+                      ).status_code == 200
+    assert client.get("/system/scanAll/schedule").json()["schedule"]["cron"] == "0 30 2 * * *"
+    resp = client.put("/system/scanAll/schedule", json={"schedule": {"type": "Manual"}})
+    assert resp.status_code == 400 and error_of(resp)[1] == "fail to update scan all schedule as wrong schedule type: Manual"
+    resp = client.put("/system/scanAll/schedule", json={"schedule": {"type": "Custom", "cron": "* * * * *"}})
+    assert resp.status_code == 400 and error_of(resp)[1] == "invalid cron string for scheduled scan all: * * * * *"
+    assert client.put("/system/scanAll/schedule", json={"schedule": {"type": "None"}}).status_code == 200
+    assert client.get("/system/scanAll/schedule").text == ""
+    assert client.get("/scans/all/metrics").json() == {}
+    # delete answers with the deleted registration
+    resp = client.delete(f"/scanners/{first}")
+    assert resp.status_code == 200 and resp.json()["uuid"] == first
+    resp = client.get(f"/scanners/{first}")
+    assert resp.status_code == 404 and error_of(resp)[1] == f"scanner {first} not found"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"name": "", "url": "http://x"}, "missing registration name"),
+    ({"name": "a", "url": ""}, "scanner registration validate: empty string"),
+    ({"name": "a", "url": "ftp://x"}, "scanner registration validate: invalid HTTP scheme: ftp"),
+    ({"name": "a", "url": "http://x", "auth": "Digest", "access_credential": "x"}, "auth type Digest is not supported"),
+    ({"name": "a", "url": "http://x", "auth": "Bearer"}, "access_credential is required for auth type Bearer"),
+    ({"name": "Trivy", "url": "http://x"}, 'name "Trivy" is reserved, please try a different name'),
+])
+def test_scanner_bad_input(client, body, message):
+    resp = client.post("/scanners", json=body)
+    assert resp.status_code == 400 and error_of(resp) == ("BAD_REQUEST", message)
+
+
+def test_scanner_unreachable_adapter_and_access(client, adapter):
+    # the ping's failure is not a Harbor error: 500
+    resp = client.post("/scanners", json={"name": "dead", "url": adapter + "/key", "auth": "Bearer",
+                                          "access_credential": "wrong"})
+    assert resp.status_code == 500 and error_of(resp) == ("UNKNOWN", "internal server error")
+    assert client.post("/scanners", json={"name": 1, "url": "x"}).status_code == 422
+    _, user = make_user(client)
+    assert user.get("/scanners").status_code == 403
+    client.delete("/_sim/requests")
+    client.get("/scanners")
+    assert [r["method"] for r in client.get("/_sim/requests").json()] == ["GET"]
