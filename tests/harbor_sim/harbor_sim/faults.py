@@ -5,8 +5,8 @@
 * ``rules``: faults of the sim's own API, for testing clients (middleware.py applies them). Each
   rule matches ``method`` ("*" = any) and ``path`` (exact, or a glob with ``*``) and is used for
   the next ``times`` matching requests (0 = until the rules are replaced). What it does:
-  ``delay`` seconds first; then, unless ``process`` is true, the request is not handled at all;
-  then the answer is ``status`` (with ``body`` as raw text, Harbor's error JSON by default) or,
+  ``delay`` seconds first (with ``process``: after handling, before answering: a stale read);
+  unless ``process`` is true, the request is not handled at all; then the answer is ``status`` (with ``body`` as raw text, Harbor's error JSON by default) or,
   with ``reset``, the connection is dropped without an answer. ``process: true`` + ``reset``
   is "Harbor did it, the client never heard"; ``status: 200`` + ``body`` a non-JSON answer.
 """

@@ -49,11 +49,11 @@ async def _with_fault(sim, request, handler):
     rule = None if request.path.startswith("/_sim/") else sim.faults.take_rule(request.method, request.path)
     if rule is None:
         return await handler(request)
-    if rule.get("delay"):
-        await asyncio.sleep(rule["delay"])
     response = None
     if rule.get("process"):
         response = await handler(request)
+    if rule.get("delay"):  # before handling, or with process: between handling and answering
+        await asyncio.sleep(rule["delay"])
     if rule.get("reset"):
         if request.transport is not None:
             request.transport.abort()

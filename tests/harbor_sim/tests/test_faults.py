@@ -71,3 +71,18 @@ def test_invalid_rules_are_refused(sim, rule, message):
     assert message in rule_error(rule)
     resp = requests.put(sim.url + "/_sim/faults", auth=ADMIN, json={"rules": [rule]}, timeout=10)
     assert resp.status_code == 400 and message in resp.text
+
+
+def test_processed_then_delayed_answer_is_stale(sim):
+    name = unique("fault")
+    _rules(sim, [{"method": "GET", "path": "/api/v2.0/projects", "process": True, "delay": 1}])
+    import threading
+    seen = {}
+    reader = threading.Thread(target=lambda: seen.setdefault("names", _projects(sim, name)))
+    reader.start()
+    time.sleep(0.3)
+    assert requests.post(sim.url + "/api/v2.0/projects", json={"project_name": name}, auth=ADMIN,
+                         timeout=10).status_code == 201
+    reader.join()
+    assert seen["names"] == []  # read before the create, answered after it
+    assert _projects(sim, name) == [name]
