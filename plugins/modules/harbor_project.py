@@ -40,7 +40,7 @@ options:
     description:
       - Other project metadata keys, among C(auto_scan), C(prevent_vul), C(severity), C(reuse_sys_cve_allowlist),
         C(enable_content_trust), C(enable_content_trust_cosign), C(auto_sbom_generation), and for proxy-cache projects
-        C(proxy_speed_kb), C(max_upstream_conn) (Harbor 2.15.0 and later) and C(proxy_cache_local_on_not_found) (2.15.2).
+        C(proxy_speed_kb), C(max_upstream_conn) (Harbor 2.14.1 and later) and C(proxy_cache_local_on_not_found) (2.15.1).
       - Any other key, a proxy-cache key on a normal project, or a key the Harbor answering is too old for, fails before
         anything is changed (Harbor would drop it silently, and the task would report a change on every run).
       - Harbor stores every value as a string; booleans are converted to C(true)/C(false).
@@ -106,13 +106,13 @@ from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare impor
 
 MAX_QUOTA = 1024 ** 5  # Harbor's upper bound: 1024 TB
 NAME_RE = re.compile(r'^[a-z0-9]+(?:[._-][a-z0-9]+)*$')  # Harbor's project name rule (src/lib/utils)
-# ProjectMetadata keys Harbor keeps (src/pkg/project/metadata/models, swagger ProjectMetadata), with
-# the first release that has them where it is inside the supported range; any other key Harbor drops,
-# so it could never converge. retention_id is Harbor's own (set through the retention API).
+# ProjectMetadata keys Harbor keeps (ProjectMetadata in api/v2.0/swagger.yaml of each tag), with the
+# first release that has them where it is inside the supported range (2.12 has all the others); any
+# other key Harbor drops, so it could never converge. retention_id is Harbor's own (retention API).
 METADATA_SINCE = {
     'public': None, 'enable_content_trust': None, 'enable_content_trust_cosign': None, 'prevent_vul': None,
     'severity': None, 'auto_scan': None, 'auto_sbom_generation': None, 'reuse_sys_cve_allowlist': None,
-    'proxy_speed_kb': None, 'max_upstream_conn': (2, 15, 0), 'proxy_cache_local_on_not_found': (2, 15, 2),
+    'proxy_speed_kb': None, 'max_upstream_conn': (2, 14, 1), 'proxy_cache_local_on_not_found': (2, 15, 1),
 }
 PROXY_ONLY = ('proxy_speed_kb', 'max_upstream_conn', 'proxy_cache_local_on_not_found')
 SEVERITIES = ('none', 'low', 'medium', 'high', 'critical')
