@@ -150,8 +150,9 @@ def _general_name(san):
     return x509.DNSName(value)
 
 
-def build_server_certificate(key, ca_cert, ca_key, sans, common_name, validity_days, now):
-    """Sign a TLS server certificate; it never outlives the CA that signs it."""
+def build_server_certificate(key, ca_cert, ca_key, sans, common_name, validity_days, now, client_auth=False):
+    """Sign a TLS server certificate; it never outlives the CA that signs it. With client_auth it
+    also authenticates its holder as a TLS client (peers that verify each other, e.g. etcd)."""
     public_key = key.public_key()
     expires = min(now + datetime.timedelta(days=validity_days), not_after(ca_cert))
     builder = (
@@ -169,7 +170,8 @@ def build_server_certificate(key, ca_cert, ca_key, sans, common_name, validity_d
             key_encipherment=isinstance(key, rsa.RSAPrivateKey),
             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
             encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]
+                                             + ([ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else [])), critical=False)
         .add_extension(x509.SubjectAlternativeName([_general_name(san) for san in sans]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(_authority_key_identifier(ca_cert), critical=False)
@@ -214,6 +216,15 @@ def is_server_certificate(cert):
     except x509.ExtensionNotFound:
         return False
     return ExtendedKeyUsageOID.SERVER_AUTH in usages
+
+
+def is_client_certificate(cert):
+    """The certificate also authenticates a TLS client (extended key usage clientAuth)."""
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return ExtendedKeyUsageOID.CLIENT_AUTH in usages
 
 
 def _verify_signature(cert, issuer_public_key):

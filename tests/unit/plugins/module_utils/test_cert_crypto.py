@@ -58,6 +58,15 @@ def test_server_profile(ca, key_type, encipherment):
     assert crypto.common_name(cert) == 'vip.lan'
     assert crypto.is_server_certificate(cert)
     assert crypto.issued_by(cert, ca_cert)
+    assert not crypto.is_client_certificate(cert)
+
+
+def test_server_profile_with_client_auth(ca):
+    ca_key, ca_cert = ca
+    key = crypto.generate_private_key('ecdsa', 2048, 'secp256r1')
+    cert = crypto.build_server_certificate(key, ca_cert, ca_key, SANS, 'db1', 5, NOW, client_auth=True)
+    assert list(ext(cert, x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert crypto.is_server_certificate(cert) and crypto.is_client_certificate(cert)
     assert crypto.same_public_key(cert.public_key(), key.public_key())
     assert crypto.not_before(cert) < NOW
 
