@@ -29,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="postgresql://user:pw@host:port/db (default: SQLite under DIR)")
     serve.add_argument("--redis-url", help="redis://... or redis+sentinel://h1:26379,h2:26379/master/0")
     serve.add_argument("--registry-url", help="backing distribution registry (default: own subprocess)")
+    serve.add_argument("--registry-storage", metavar="DIR", help="with --registry-url: that registry's filesystem "
+                       "storage root, reachable here (garbage collection sweeps it, as Harbor's registryctl)")
     serve.add_argument("--external-url", help="public URL of this Harbor")
     serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--tls-key", help="private key for --tls-cert")
@@ -50,7 +52,8 @@ def main(argv=None) -> int:
     host, port = args.listen
     settings = Settings(host=host, port=port, data_dir=args.data, admin_password=args.admin_password,
                         database_url=args.database_url, redis_url=args.redis_url,
-                        registry_url=args.registry_url, external_url=args.external_url,
+                        registry_url=args.registry_url, registry_storage=args.registry_storage,
+                        external_url=args.external_url,
                         tls_cert=args.tls_cert, tls_key=args.tls_key, harbor_version=args.harbor_version,
                         trust_ca_dir=args.trust_ca_dir)
     from .app import serve  # imported late: `--help` must work without aiohttp

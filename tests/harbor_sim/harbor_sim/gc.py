@@ -11,8 +11,8 @@ the execution's extra attributes (src/controller/gc/callback.go `gcCheckIn`).
 The sim marks with the registry's own `garbage-collect --dry-run` (distribution's mark phase over
 its repositories) and sweeps the blob directories itself, like registryctl. The time window is read
 from each blob's data file modification time (its upload). It needs the registry's storage: the
-sim's own registry subprocess; with `--registry-url` the job fails like Harbor's when registryctl
-is unreachable.
+sim's own registry subprocess, or `--registry-storage` with `--registry-url`; without it the job fails
+like Harbor's when registryctl is unreachable.
 """
 
 from __future__ import annotations
@@ -74,13 +74,11 @@ class JobLog:
 
 
 class BlobStorage:
-    """The filesystem storage of a distribution registry, read from its configuration file."""
+    """The filesystem storage of a distribution registry (its `rootdirectory`), as registryctl sees it."""
 
-    def __init__(self, config_path):
-        self.config_path = config_path
-        with open(config_path, encoding="utf-8") as fh:
-            config = json.load(fh)  # the sim writes its registry's configuration as JSON
-        self.root = config["storage"]["filesystem"]["rootdirectory"]
+    def __init__(self, root, work_dir):
+        self.root = root
+        self.work_dir = work_dir
 
     def blob_dir(self, digest):
         algo, hexpart = digest.split(":", 1)
@@ -130,9 +128,16 @@ class BlobStorage:
         return out
 
     def unreferenced(self):
-        """distribution's mark phase: `garbage-collect --dry-run` lists what nothing references."""
+        """distribution's mark phase: `garbage-collect --dry-run` lists what nothing references
+        (a registry that never stored a repository has nothing to collect; the command fails there)."""
+        if not os.path.isdir(os.path.join(self.root, "docker", "registry", "v2", "repositories")):
+            return []
+        # garbage-collect needs only the storage section of a configuration
+        config = os.path.join(self.work_dir, "gc-registry.json")
+        with open(config, "w", encoding="utf-8") as fh:
+            json.dump({"version": 0.1, "storage": {"filesystem": {"rootdirectory": self.root}}}, fh)
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        proc = subprocess.run([REGISTRY_BIN, "garbage-collect", "--dry-run", self.config_path],
+        proc = subprocess.run([REGISTRY_BIN, "garbage-collect", "--dry-run", config],
                               capture_output=True, text=True, timeout=300, env=env, check=False)
         if proc.returncode != 0:
             raise GCFailed(f"failed to get gc candidate: {proc.stderr.strip()[-500:]}")
@@ -143,15 +148,20 @@ class BlobStorage:
         shutil.rmtree(self.blob_dir(digest))
 
 
-def storage_of(dataplane):
-    """The registry storage GC can reach (the sim's own registry), else None."""
+def storage_of(dataplane, settings):
+    """The registry storage GC can reach: the sim's own registry's, or --registry-storage (the
+    backing registry's storage mounted here, as registryctl has it); else None."""
     proc = getattr(dataplane, "registry_proc", None)
-    if proc is None:
-        return None
-    return BlobStorage(os.path.join(proc.data_dir, "registry", "config.yml"))
+    work_dir = os.path.join(settings.data_dir, "registry")
+    if proc is not None:
+        return BlobStorage(os.path.join(proc.data_dir, "registry", "storage"), work_dir)
+    if getattr(settings, "registry_storage", None):
+        os.makedirs(work_dir, exist_ok=True)
+        return BlobStorage(settings.registry_storage, work_dir)
+    return None
 
 
-def run(dataplane, params: dict, log: JobLog) -> dict:
+def run(dataplane, settings, params: dict, log: JobLog) -> dict:
     """One GC run; returns the check-in `{"freed_space", "purged_blobs", "purged_manifests"}`."""
     # parseParams: delete_untagged and delete_tag default to true, dry_run to false, workers to 1
     delete_untagged = params.get("delete_untagged") is not False
@@ -159,14 +169,15 @@ def run(dataplane, params: dict, log: JobLog) -> dict:
     dry_run = params.get("dry_run") is True
     window = params.get("time_window", DEFAULT_TIME_WINDOW_HOURS)
     workers = params.get("workers") if isinstance(params.get("workers"), int) and params["workers"] > 0 else 1
-    storage = storage_of(dataplane)
+    storage = storage_of(dataplane, settings)
     if storage is None:
         log.error("failed to start gc as registry controller is unreachable: the registry storage is "
-                  "not reachable from this node (--registry-url)")
+                  "not reachable from this node (--registry-url without --registry-storage)")
         raise GCFailed("registry controller is unreachable")
-    log.info(f"Garbage Collection parameters: [delete_untagged: {str(delete_untagged).lower()}, delete_tag: "
-             f"{str(delete_tag).lower()}, dry_run: {str(dry_run).lower()}, time_window: {window}, "
-             f"workers: {workers}]")
+    # 2.15 added delete_tag to the policy and to this line (a 2.12 run has no such parameter)
+    tag_part = f"delete_tag: {str(delete_tag).lower()}, " if "delete_tag" in params else ""
+    log.info(f"Garbage Collection parameters: [delete_untagged: {str(delete_untagged).lower()}, {tag_part}"
+             f"dry_run: {str(dry_run).lower()}, time_window: {window}, workers: {workers}]")
     log.info("start to run gc in job.")
     pretended = _untagged(dataplane, log, dry_run) if delete_untagged else []
     candidates = [d for d in storage.unreferenced()

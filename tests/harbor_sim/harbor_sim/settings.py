@@ -16,6 +16,8 @@ class Settings:
     database_url: str | None = None
     redis_url: str | None = None
     registry_url: str | None = None
+    # the backing registry's filesystem storage root as mounted here (GC sweeps it, like registryctl)
+    registry_storage: str | None = None
     external_url: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None

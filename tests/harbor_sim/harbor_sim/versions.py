@@ -33,6 +33,14 @@ SINCE = {
     "config_disabled_audit_log_event_types": "2.13.0",
     # purge-audit schedule parameter: include_operations up to 2.12, include_event_types from 2.13
     "purge_include_event_types": "2.13.0",
+    # GC policy delete_tag (src/controller/gc/controller.go Start / CreateSchedule)
+    "gc_delete_tag": "2.15.0",
+    # scanner GET without access_credential, PUT with an empty one keeps it; preheat instance GET
+    # without auth_info, PUT with an empty one keeps it (2.14.4 and 2.15.1; 2.15.0 still returned them)
+    "scanner_credential_hidden": "2.14.4",
+    "preheat_auth_info_hidden": "2.14.4",
+    # allowlist.Validate refuses blank CVE ids
+    "allowlist_blank_id_check": "2.14.4",
     # GET /replication/adapters filtered by REPLICATION_ADAPTER_WHITELIST (prepare's core env)
     "adapter_whitelist": "2.14.0",
     # prepare: external_redis.tlsOptions (get_redis_schema) and the Redis TLS CA in trust-certificates

@@ -1,11 +1,16 @@
-"""Helpers for the housekeeping tests (GC, retention, immutability): push small images through the
-sim's /v2/ with plain HTTP (faster than a client binary), measure the registry's blob storage."""
+"""Helpers for the housekeeping tests (GC, retention, immutability, scanners): push small images
+through the sim's /v2/ with plain HTTP (faster than a client binary), measure the registry's blob
+storage, serve a scanner adapter's metadata."""
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import http.server
 import json
 import os
+import threading
 import time
 
 import requests
@@ -61,3 +66,42 @@ def blob_bytes(data_dir) -> int:
     for base, _, files in os.walk(root):
         total += sum(os.path.getsize(os.path.join(base, f)) for f in files)
     return total
+
+
+METADATA = {"scanner": {"name": "Fake", "vendor": "harborops", "version": "1.0"},
+            "capabilities": [{"consumes_mime_types": ["application/vnd.oci.image.manifest.v1+json",
+                                                      "application/vnd.docker.distribution.manifest.v2+json"],
+                              "produces_mime_types": ["application/vnd.security.vulnerability.report; version=1.1"]}],
+            "properties": {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}}
+
+
+class _Adapter(http.server.BaseHTTPRequestHandler):
+    """/api/v1/metadata; under /key/ only with the API key `k3y`, under /basic/ only as u:p."""
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        ok = self.path.endswith("/api/v1/metadata")
+        if self.path.startswith("/key/"):
+            ok = ok and self.headers.get("X-ScannerAdapter-API-Key") == "k3y"
+        if self.path.startswith("/basic/"):
+            ok = ok and self.headers.get("Authorization") == "Basic " + base64.b64encode(b"u:p").decode()
+        body = json.dumps(METADATA).encode() if ok else b"{}"
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/vnd.scanner.adapter.metadata+json; version=1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def scanner_adapter():
+    """A scanner adapter on loopback serving METADATA; yields its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Adapter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

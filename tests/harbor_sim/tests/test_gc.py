@@ -155,3 +155,19 @@ def test_gc_schedule_keeps_harbors_extra_attrs(client):
     assert got["schedule"]["type"] == "Weekly" and got["job_kind"] == "0 0 0 * * 0"
     assert client.put("/system/gc/schedule", json={"schedule": {"type": "None"}}).status_code == 200
     assert client.get("/system/gc/schedule").text == ""
+
+
+def test_gc_sweeps_a_registry_reached_through_registry_storage(gcsim, client, tmp_path):
+    """A node on another node's registry (--registry-url) sweeps it through --registry-storage, as
+    Harbor's GC does through registryctl."""
+    gone = push_image(gcsim.url, "library/gc-remote", "v1", 200 * 1024)
+    wait_for(lambda: artifact_digests(client, "gc-remote") == [gone], what="push event")
+    assert client.delete(f"/projects/library/repositories/gc-remote/artifacts/{gone}").status_code == 200
+    with open(os.path.join(str(gcsim.data), "registry", "config.yml"), encoding="utf-8") as fh:
+        registry_url = "http://" + json.load(fh)["http"]["addr"]
+    storage = os.path.join(str(gcsim.data), "registry", "storage")
+    before = blob_bytes(gcsim.data)
+    with SimProcess(tmp_path, env=dict(os.environ, GC_TIME_WINDOW_HOURS="0"),
+                    extra_args=["--registry-url", registry_url, "--registry-storage", storage]) as node:
+        attrs = json.loads(run_gc(Client(node.url, ADMIN))["job_parameters"])
+    assert attrs["freed_space"] == before - blob_bytes(gcsim.data) >= 200 * 1024

@@ -68,14 +68,18 @@ def test_schedule_empty_body_when_unset_then_roundtrip(admin, vendor):
     expected = {"delete_untagged": True, "delete_tag": False, "workers": 2} if vendor == "gc" else params
     assert json.loads(got["job_parameters"]) == expected and got["job_kind"] == "0 0 2 * * *"
     assert "job_name" not in got
-    # None deletes
-    assert admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}}).status_code == 200
+    # None deletes (purge checks its parameters for every type, None included)
+    if vendor == "purgeaudit":
+        resp = admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}})
+        assert resp.status_code == 400 and error_of(resp)[1] == "schedule parameter cann't be empty"
+    assert admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}, "parameters": params}
+                     ).status_code == 200
     assert admin.get(f"/system/{vendor}/schedule").text == ""
     # POST non-Manual: Location ends in /0
     resp = admin.post(f"/system/{vendor}/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
                                                           "parameters": params})
     assert resp.status_code == 201 and resp.headers["Location"] == f"/api/v2.0/system/{vendor}/0"
-    admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}})
+    admin.put(f"/system/{vendor}/schedule", json={"schedule": {"type": "None"}, "parameters": params})
 
 
 @pytest.mark.parametrize("cron", ["0 0 * * *", "5 0 2 * * *", "0 0 25 * * *"])
@@ -105,13 +109,17 @@ def test_gc_manual_run_and_workers(admin):
 
 
 def test_purge_requires_retention_hour(admin):
-    resp = admin.put("/system/purgeaudit/schedule", json={"schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
-                                                          "parameters": {"include_event_types": "x"}})
-    assert resp.status_code == 422
-    resp = admin.put("/system/purgeaudit/schedule", json={
-        "schedule": {"type": "Daily", "cron": "0 0 0 * * *"},
-        "parameters": {"audit_retention_hour": 240001, "include_event_types": "x"}})
-    assert resp.status_code == 400
+    """verifyCreateRequest / verifyUpdateRequest (src/server/v2.0/handler/purge.go)."""
+    daily = {"type": "Daily", "cron": "0 0 0 * * *"}
+    for params, message in (({"include_event_types": "x"}, "audit_retention_hour should provide"),
+                            ({"audit_retention_hour": 240001, "include_event_types": "x"},
+                             "audit_retention_hour should be less than 240000"),
+                            ({"audit_retention_hour": 24}, "include_event_types should provide"),
+                            ({}, "schedule parameter cann't be empty")):
+        resp = admin.put("/system/purgeaudit/schedule", json={"schedule": daily, "parameters": params})
+        assert resp.status_code == 400 and error_of(resp)[1] == message
+    resp = admin.post("/system/purgeaudit/schedule", json={"parameters": {"audit_retention_hour": 1}})
+    assert resp.status_code == 400 and error_of(resp)[1] == "schedule cann't be empty"
 
 
 def test_unknown_schedule_type_is_noop(admin):

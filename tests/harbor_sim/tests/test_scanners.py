@@ -3,51 +3,18 @@ adapter on loopback, then the scan-all schedule that needs a default scanner (sc
 
 from __future__ import annotations
 
-import base64
-import http.server
-import json
-import threading
-
 import pytest
 
-from housekeeping_support import ADMIN
+from housekeeping_support import ADMIN, scanner_adapter
 from simcore_support import Client, error_of, make_user
 
 pytestmark = pytest.mark.sim
-METADATA = {"scanner": {"name": "Fake", "vendor": "harborops", "version": "1.0"},
-            "capabilities": [{"consumes_mime_types": ["application/vnd.oci.image.manifest.v1+json",
-                                                      "application/vnd.docker.distribution.manifest.v2+json"],
-                              "produces_mime_types": ["application/vnd.security.vulnerability.report; version=1.1"]}],
-            "properties": {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}}
-
-
-class _Adapter(http.server.BaseHTTPRequestHandler):
-    """/api/v1/metadata; under /key/ only with the API key `k3y`, under /basic/ only as u:p."""
-
-    def do_GET(self):  # noqa: N802 - http.server API
-        ok = self.path.endswith("/api/v1/metadata")
-        if self.path.startswith("/key/"):
-            ok = ok and self.headers.get("X-ScannerAdapter-API-Key") == "k3y"
-        if self.path.startswith("/basic/"):
-            ok = ok and self.headers.get("Authorization") == "Basic " + base64.b64encode(b"u:p").decode()
-        body = json.dumps(METADATA).encode() if ok else b"{}"
-        self.send_response(200 if ok else 401)
-        self.send_header("Content-Type", "application/vnd.scanner.adapter.metadata+json; version=1.0")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def adapter():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Adapter)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with scanner_adapter() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

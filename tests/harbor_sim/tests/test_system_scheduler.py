@@ -9,6 +9,7 @@ import json
 import types
 
 from harbor_sim import schema
+from harbor_sim.versions import HarborVersion
 from harbor_sim.api import schedules
 from harbor_sim.storage import Storage
 
@@ -16,7 +17,7 @@ from harbor_sim.storage import Storage
 def _sim(tmp_path):
     db = Storage(str(tmp_path))
     schema.create(db, "Harbor12345")
-    return types.SimpleNamespace(db=db, dataplane=None)
+    return types.SimpleNamespace(db=db, dataplane=None, version=HarborVersion())
 
 
 def test_schedule_fires_in_its_second_only(tmp_path):

@@ -31,12 +31,12 @@ def allowlist_json(row, project_id=0) -> dict:
     return out
 
 
-def validate(items):
-    """allowlist.Validate: an invalidErr the system handler does not translate (500). The empty-ID
-    check is 2.15 (not in 2.12)."""
+def validate(items, version):
+    """allowlist.Validate: an invalidErr the system handler does not translate (500). The blank-ID
+    check is 2.14.4+ (not in 2.12/2.13)."""
     seen = set()
     for cve in items:
-        if not cve.strip() or cve in seen:
+        if (not cve.strip() and version.has("allowlist_blank_id_check")) or cve in seen:
             raise internal()
         seen.add(cve)
 
@@ -59,7 +59,7 @@ async def put_allowlist(request):
     for item in body.get("items") or []:
         check_types(item if isinstance(item, dict) else {}, {"cve_id": str}, "items.")
         items.append((item or {}).get("cve_id") or "")
-    validate(items)
+    validate(items, sim.version)
     now = jsonout.now()
     with sim.db.transaction():
         if sim.db.execute("UPDATE core_cve_allowlist SET expires_at = ?, items = ?, update_time = ? WHERE project_id = 0",

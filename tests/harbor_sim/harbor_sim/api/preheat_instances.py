@@ -49,13 +49,15 @@ def _instance(body) -> dict:
             "insecure": body.get("insecure") is True, "setup_timestamp": body.get("setup_timestamp") or 0}
 
 
-def _json(row) -> dict:
-    """convertInstanceToPayload (2.15.2: no auth_info; status always Unknown)."""
+def _json(sim, row) -> dict:
+    """convertInstanceToPayload (no auth_info from 2.14.4/2.15.1; status always Unknown)."""
     out = {"id": row["id"], "name": row["name"], "description": row["description"], "vendor": row["vendor"],
            "endpoint": row["endpoint"], "auth_mode": row["auth_mode"], "status": "Unknown",
            "enabled": bool(row["enabled"]), "default": bool(row["is_default"]), "insecure": bool(row["insecure"]),
            "setup_timestamp": row["setup_timestamp"]}
-    return {k: v for k, v in out.items() if v not in ("", 0) or k in ("enabled", "default", "insecure")}
+    if not sim.version.has("preheat_auth_info_hidden"):
+        out["auth_info"] = json.loads(row["auth_info"]) or None
+    return {k: v for k, v in out.items() if v not in ("", 0, None) or k in ("enabled", "default", "insecure")}
 
 
 def _by_name(sim, name):
@@ -77,7 +79,7 @@ async def list_instances(request):
     require_system_admin(request, "preheat-instance", "list")
     page, size = page_params(request)
     rows = sim.db.query("SELECT * FROM core_preheat_instance ORDER BY id")
-    return paginate(request, [_json(r) for r in rows], page, size)
+    return paginate(request, [_json(sim, r) for r in rows], page, size)
 
 
 @routes.post(BASE)
@@ -103,7 +105,7 @@ async def create_instance(request):
 async def get_instance(request):
     sim = get_sim(request)
     require_system_admin(request, "preheat-instance", "read")
-    return json_response(_json(_by_name(sim, request.match_info["name"])))
+    return json_response(_json(sim, _by_name(sim, request.match_info["name"])))
 
 
 @routes.put(BASE + "/{name}")
@@ -114,7 +116,8 @@ async def update_instance(request):
     require_system_admin(request, "preheat-instance", "update")
     body = await read_json(request)
     existing = _by_name(sim, request.match_info["name"])
-    if not body.get("auth_info") and (body.get("auth_mode") or existing["auth_mode"]) != "NONE":
+    if sim.version.has("preheat_auth_info_hidden") and not body.get("auth_info") and \
+            (body.get("auth_mode") or existing["auth_mode"]) != "NONE":
         body = dict(body, auth_info=json.loads(existing["auth_info"]))  # mergePreheatInstanceAuthOnUpdate
     ins = _instance(body)
     old = sim.db.query_one("SELECT * FROM core_preheat_instance WHERE id = ?", (ins["id"],))

@@ -46,7 +46,7 @@ def validate_url(raw: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _registration(body, stored=None) -> dict:
+def _registration(body, stored=None, keep_credential=True) -> dict:
     """copyToScannerRegistration + Registration.Validate (400 with Harbor's messages)."""
     check_types(body, BODY_TYPES)
     reg = dict(stored or {})
@@ -54,8 +54,8 @@ def _registration(body, stored=None) -> dict:
                access_credential=body.get("access_credential") or "",
                skip_cert_verify=body.get("skip_certVerify") is True,
                use_internal_addr=body.get("use_internal_addr") is True, disabled=body.get("disabled") is True)
-    if stored is not None and not reg["access_credential"] and reg["auth"] in AUTH_TYPES:
-        reg["access_credential"] = stored["access_credential"]  # 2.15.2: empty keeps the stored one
+    if keep_credential and stored is not None and not reg["access_credential"] and reg["auth"] in AUTH_TYPES:
+        reg["access_credential"] = stored["access_credential"]  # 2.14.4/2.15.1+: empty keeps the stored one
     if not reg["name"]:
         raise bad_request("missing registration name")
     reg["url"] = validate_url(body.get("url") or "")
@@ -93,10 +93,12 @@ def fetch_metadata(reg) -> dict:
     return meta
 
 
-def _json(row, meta) -> dict:
-    """ScannerRegistration.ToSwagger (2.15.2: no access_credential); adapter facts from the adapter."""
+def _json(sim, row, meta) -> dict:
+    """ScannerRegistration.ToSwagger (no access_credential from 2.14.4/2.15.1); adapter facts from the adapter."""
     out = jsonout.clean({"uuid": row["uuid"], "name": row["name"], "url": row["url"], "description": row["description"],
                          "auth": row["auth"], "create_time": row["creation_time"], "update_time": row["update_time"]})
+    if not sim.version.has("scanner_credential_hidden"):
+        out.update(jsonout.clean({"access_credential": row["access_credential"]}))
     out.update(skip_certVerify=bool(row["skip_cert_verify"]), use_internal_addr=bool(row["use_internal_addr"]),
                is_default=bool(row["is_default"]), disabled=bool(row["disabled"]))
     if meta:
@@ -109,7 +111,7 @@ def _json(row, meta) -> dict:
 
 
 async def _row_json(sim, row):
-    return _json(row, await sim.blocking(fetch_metadata, row))
+    return _json(sim, row, await sim.blocking(fetch_metadata, row))
 
 
 def _get(sim, reg_id):
@@ -194,7 +196,8 @@ async def update_scanner(request):
     sim = get_sim(request)
     require_system_admin(request, "scanner", "update")
     row = _get(sim, request.match_info["uuid"])
-    reg = _registration(await read_json(request), stored=row)
+    reg = _registration(await read_json(request), stored=row,
+                        keep_credential=sim.version.has("scanner_credential_hidden"))
     if row["is_default"] and reg["disabled"]:
         raise internal()  # "default registration <uuid> can not be marked to deactivated" is a plain error
     if reg["name"] in RESERVED:
@@ -233,5 +236,5 @@ async def delete_scanner(request):
     require_system_admin(request, "scanner", "delete")
     row = _get(sim, request.match_info["uuid"])
     sim.db.execute("DELETE FROM core_scanner WHERE id = ?", (row["id"],))
-    return json_response(_json(row, None))
+    return json_response(_json(sim, row, None))
 

@@ -19,7 +19,7 @@ from .. import gc as gc_job
 from .. import jsonout
 from ..auth import require_system_admin
 from ..context import get_sim
-from ..errors import HarborError, bad_request, not_found
+from ..errors import bad_request, not_found
 from ..listing import json_response, page_params, paginate
 from ..replication.cron import Cron, CronError
 from ..validate import check_types, read_json
@@ -33,7 +33,7 @@ VENDOR_TYPES = {"gc": "GARBAGE_COLLECTION", "purgeaudit": "PURGE_AUDIT_LOG"}
 EXECUTION_NAMES = {"gc": "garbage collection execution", "purgeaudit": "purge audit execution"}
 LOG_NAMES = {"gc": "garbage collection", "purgeaudit": "purge audit"}
 GC_PARAMS = {"delete_untagged": bool, "dry_run": bool, "workers": int, "delete_tag": bool}
-PURGE_PARAMS = {"audit_retention_hour": int, "include_event_types": str, "dry_run": bool}
+MAX_AUDIT_RETENTION_HOUR = 240000  # src/common/const.go MaxAuditRetentionHour
 FINAL = ("Success", "Error", "Stopped")
 _GC_LOCK = threading.Lock()  # the GC job's MaxCurrency is 1: a second run waits for the first
 _STOP = set()                 # executions asked to stop (checked between the job's phases)
@@ -68,28 +68,33 @@ def _day_ok(spec, day):
     return spec.matches(day.replace(hour=min(spec.sets[2]), minute=min(spec.sets[1]), second=min(spec.sets[0])))
 
 
-def _validate(vendor, body):
+def _validate(sim, vendor, body):
     check_types(body, {"schedule": {"type": str, "cron": str}, "parameters": dict})
     schedule = body.get("schedule") or {}
     stype, cron = schedule.get("type") or "", schedule.get("cron") or ""
     params = body.get("parameters") or {}
-    check_types(params, GC_PARAMS if vendor == "gc" else PURGE_PARAMS, "parameters.")
     if vendor == "gc":
+        check_types(params, GC_PARAMS, "parameters.")
         workers = params.get("workers")
         if workers is not None and not 1 <= workers <= 10:
             raise bad_request("Error: Invalid number of workers:%s. Workers must be greater than 0 and less than "
                               "or equal to 10." % workers)
         params = {k: params[k] for k in GC_PARAMS if k in params}
     else:
-        if stype in SCHEDULED + ("Manual",):
-            hours = params.get("audit_retention_hour")
-            if hours is None:
-                raise HarborError(422, "validation failure list:\naudit_retention_hour in body is required")
-            if hours > 240000 or hours < 0:
-                raise bad_request("audit_retention_hour should be less than or equal to 240000")
-            if params.get("include_event_types") is None:
-                raise HarborError(422, "validation failure list:\ninclude_event_types in body is required")
-        params = {k: params[k] for k in PURGE_PARAMS if k in params}
+        # verifyCreateRequest / verifyUpdateRequest: whatever the type, None included
+        events = purge_events_key(sim.version)
+        check_types(params, {"audit_retention_hour": int, events: str, "dry_run": bool}, "parameters.")
+        if "schedule" not in body:
+            raise bad_request("schedule cann't be empty")
+        if not params:
+            raise bad_request("schedule parameter cann't be empty")
+        if "audit_retention_hour" not in params:
+            raise bad_request("audit_retention_hour should provide")
+        if (params["audit_retention_hour"] or 0) > MAX_AUDIT_RETENTION_HOUR:
+            raise bad_request(f"audit_retention_hour should be less than {MAX_AUDIT_RETENTION_HOUR}")
+        if events not in params:
+            raise bad_request(f"{events} should provide")
+        params = {k: params[k] for k in ("audit_retention_hour", events, "dry_run") if k in params}
     if stype in SCHEDULED:
         if not cron:
             raise bad_request(f"empty cron string for {KINDS[vendor][1]} schedule")
@@ -117,27 +122,33 @@ def _history_json(row) -> dict:
                           "creation_time": row["creation_time"], "update_time": row["update_time"]})
 
 
-def gc_policy(params) -> dict:
+def gc_policy(params, version) -> dict:
     """gc.Policy from the request's parameters (the handler reads only well-typed values)."""
     policy = {"delete_untagged": params.get("delete_untagged") is True,
               "delete_tag": params.get("delete_tag") is True, "dry_run": params.get("dry_run") is True,
               "workers": params.get("workers") if isinstance(params.get("workers"), int) else 0}
-    return policy
+    return version.strip(policy, {"delete_tag": "gc_delete_tag"})
 
 
-def _execution_params(vendor, params) -> dict:
+def _execution_params(sim, vendor, params) -> dict:
     """What the controllers' Start stores as the execution's extra attributes."""
     if vendor == "gc":
         # handler kick(): redis_url_reg from core's _REDIS_URL_REG, time_window from GC_TIME_WINDOW_HOURS
-        return dict(gc_policy(params), redis_url_reg=os.environ.get("_REDIS_URL_REG", ""),
+        return dict(gc_policy(params, sim.version), redis_url_reg=os.environ.get("_REDIS_URL_REG", ""),
                     time_window=gc_job.time_window_hours())
+    events = purge_events_key(sim.version)
     return {"dry_run": params.get("dry_run") is True, "audit_retention_hour": params.get("audit_retention_hour") or 0,
-            "include_event_types": params.get("include_event_types") or ""}
+            events: params.get(events) or ""}
+
+
+def purge_events_key(version) -> str:
+    """include_operations up to 2.12, include_event_types from 2.13 (src/common/const.go)."""
+    return "include_event_types" if version.has("purge_include_event_types") else "include_operations"
 
 
 def start_execution(sim, vendor, params, trigger) -> int:
     """exeMgr.Create (status Running) + the job; returns the execution id."""
-    attrs = _execution_params(vendor, params)
+    attrs = _execution_params(sim, vendor, params)
     now = jsonout.now()
     hid = sim.db.insert(
         "INSERT INTO core_job_history (vendor, job_kind, trigger, parameters, status, creation_time, update_time)"
@@ -164,7 +175,7 @@ def _run_gc(sim, hid, attrs):
                 log.error("failed to start gc as registry controller is unreachable: no data plane")
                 status = "Error"
             else:
-                attrs = dict(attrs, **gc_job.run(sim.dataplane, attrs, log))
+                attrs = dict(attrs, **gc_job.run(sim.dataplane, sim.settings, attrs, log))
         except gc_job.GCFailed as exc:
             log.error(f"failed to execute GC job: {exc}")
             status = "Error"
@@ -184,12 +195,12 @@ def _finish(sim, hid, status, attrs, log):
     _STOP.discard(hid)
 
 
-def _schedule_attrs(vendor, params) -> dict:
+def _schedule_attrs(sim, vendor, params) -> dict:
     """The schedule's extra attributes (GET .../schedule job_parameters): gc CreateSchedule keeps
-    delete_untagged, delete_tag and workers; purge keeps the request's parameters."""
+    delete_untagged, delete_tag (2.15+) and workers; purge keeps the request's parameters."""
     if vendor == "gc":
-        policy = gc_policy(params)
-        return {k: policy[k] for k in ("delete_untagged", "delete_tag", "workers")}
+        policy = gc_policy(params, sim.version)
+        return {k: policy[k] for k in ("delete_untagged", "delete_tag", "workers") if k in policy}
     return params
 
 
@@ -197,7 +208,7 @@ async def _set_schedule(request, vendor, create: bool):
     sim = get_sim(request)
     require_system_admin(request, KINDS[vendor][0], "create" if create else "update")
     body = await read_json(request)
-    stype, cron, params = _validate(vendor, body)
+    stype, cron, params = _validate(sim, vendor, body)
     now = jsonout.now()
     location_id = 0
     if stype == "Manual":
@@ -225,7 +236,7 @@ async def _get_schedule(request, vendor):
         return web.Response(status=200)
     nxt = next_run(row["cron"])
     out = {"id": row["id"], "job_name": "", "job_kind": row["cron"],
-           "job_parameters": go_json(_schedule_attrs(vendor, json.loads(row["parameters"]))),
+           "job_parameters": go_json(_schedule_attrs(sim, vendor, json.loads(row["parameters"]))),
            "schedule": jsonout.clean({"type": row["type"], "cron": row["cron"],
                                       "next_scheduled_time": jsonout.fmt_time(nxt) if nxt else ""}),
            "creation_time": row["creation_time"], "update_time": row["update_time"]}
