@@ -13,7 +13,7 @@ from ..errors import bad_request, conflict, internal, not_found
 from ..listing import page_params, paginate
 from ..storage import UniqueViolation
 from ..validate import check_types, read_json
-from .common import int_id, ok
+from .common import created, int_id, ok
 from .projects import project_from_request
 
 routes = web.RouteTableDef()
@@ -85,7 +85,7 @@ async def create_rule(request):
                             (project["project_id"], json.dumps(rule)))
     except UniqueViolation:
         raise conflict("immutable rule already exists")
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{rid}"})
+    return created(request, rid)
 
 
 @routes.put(BASE + "/{rule_id}")

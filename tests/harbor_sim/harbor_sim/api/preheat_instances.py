@@ -16,7 +16,7 @@ from ..errors import bad_request, conflict, internal, not_found
 from ..listing import json_response, page_params, paginate
 from ..storage import UniqueViolation
 from ..validate import check_types, read_json
-from .common import ok
+from .common import created, ok
 
 routes = web.RouteTableDef()
 BASE = "/api/v2.0/p2p/preheat/instances"
@@ -98,7 +98,7 @@ async def create_instance(request):
                        int(time.time())))
     except UniqueViolation:
         raise conflict(f"instance {ins['name']} already exists")
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{ins['name']}"})
+    return created(request, ins['name'])
 
 
 @routes.get(BASE + "/{name}")

@@ -17,7 +17,7 @@ from ..gc import JobLog
 from ..listing import json_response, page_params, paginate
 from ..replication.cron import Cron, CronError
 from ..validate import check_types, read_json
-from .common import int_id, ok
+from .common import created, int_id, ok
 from .projects import find_project
 from .schedules import FINAL, cron_ok, next_run
 
@@ -183,7 +183,7 @@ async def create_policy(request):
                             " VALUES (?, ?, ?, ?)", (scope["ref"], json.dumps(policy), now, now))
         sim.db.execute("INSERT INTO core_project_metadata (project_id, name, value) VALUES (?, 'retention_id', ?)",
                        (scope["ref"], str(pid)))
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{pid}"})
+    return created(request, pid)
 
 
 @routes.get(BASE + "/{id}")
@@ -315,7 +315,7 @@ async def trigger_execution(request):
     row = _row(sim, int_id(request, "id", ""), 400)
     _require_access(request, sim, json.loads(row["data"]), "update")
     eid = start_execution(sim, row, "MANUAL", body.get("dry_run") is True, principal.name)
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{eid}"})
+    return created(request, eid)
 
 
 @routes.get(BASE + "/{id}/executions")

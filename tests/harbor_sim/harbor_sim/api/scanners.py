@@ -18,7 +18,7 @@ from ..errors import bad_request, conflict, internal, not_found
 from ..listing import filter_items, json_response, page_params, page_response, parse_q
 from ..storage import UniqueViolation
 from ..validate import check_types, read_json
-from .common import ok
+from .common import created, ok
 
 routes = web.RouteTableDef()
 BASE = "/api/v2.0/scanners"
@@ -160,7 +160,7 @@ async def create_scanner(request):
                            int(first), now, now))
     except UniqueViolation:
         raise conflict("registration name or url already exists")
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{reg_id}"})
+    return created(request, reg_id)
 
 
 @routes.post(BASE + "/ping")

@@ -16,7 +16,7 @@ from ..errors import bad_request, conflict, not_found
 from ..listing import json_response, page_params, paginate
 from ..storage import UniqueViolation
 from ..validate import check_types, read_json
-from .common import int_id, ok
+from .common import created, int_id, ok
 from .projects import project_from_request
 
 routes = web.RouteTableDef()
@@ -126,7 +126,7 @@ async def create_policy(request):
              json.dumps(policy["event_types"]), policy["creator"], int(policy["enabled"]), now, now))
     except UniqueViolation:
         raise conflict(f"notification policy named {policy['name']} already exists")
-    return web.Response(status=201, headers={"Location": f"{request.path.rstrip('/')}/{pid}"})
+    return created(request, pid)
 
 
 @routes.get(BASE + "/policies/{policy_id}")
