@@ -44,3 +44,19 @@ def test_schedule_fires_in_its_second_only(tmp_path):
     out = schedules._history_json(row)
     assert out["schedule"]["type"] == "Schedule" and out["job_name"] == "PURGE_AUDIT_LOG"
     sim.db.close()
+
+
+def test_retention_schedule_fires_a_scheduled_execution(tmp_path):
+    from harbor_sim.api import retentions
+
+    sim = _sim(tmp_path)
+    policy = {"algorithm": "or", "rules": [], "scope": {"level": "project", "ref": 1},
+              "trigger": {"kind": "Schedule", "settings": {"cron": "0 30 4 * * *"}}}
+    sim.db.insert("INSERT INTO core_retention_policy (project_id, data, creation_time, update_time)"
+                  " VALUES (1, ?, 'x', 'x')", (json.dumps(policy),))
+    at = datetime.datetime(2026, 12, 4, 4, 30, 0, tzinfo=datetime.timezone.utc)
+    assert retentions.fire_due(sim, at - datetime.timedelta(seconds=1)) == []
+    started = retentions.fire_due(sim, at)
+    assert len(started) == 1
+    row = sim.db.query_one("SELECT * FROM core_retention_execution WHERE id = ?", (started[0],))
+    assert (row["trigger"], row["dry_run"], row["operator"]) == ("SCHEDULE", 0, "harbor-jobservice")
