@@ -145,7 +145,7 @@ class BlobStorage:
 
     def remove(self, digest):
         """registryctl's DeleteBlob: distribution's vacuum removes the blob's directory."""
-        shutil.rmtree(self.blob_dir(digest))
+        shutil.rmtree(self.blob_dir(digest), ignore_errors=True)
 
 
 def storage_of(dataplane, settings):
@@ -202,6 +202,8 @@ def run(dataplane, settings, params: dict, log: JobLog) -> dict:
                 "purged_manifests": len(manifests)}
     freed, blobs, mfs = 0, 0, 0
     for n, digest in enumerate(candidates, 1):
+        if not storage.exists(digest):  # swept meanwhile by another node on the same storage
+            continue
         blob_size = storage.size(digest)
         log.info(f"[{n}/{len(candidates)}] delete blob from storage: {digest}")
         storage.remove(digest)
