@@ -33,6 +33,7 @@ class Site(object):
         self.pki = tmp_path / 'pki'
         self.nodes = dict(NODES)
         self.vip_name = 'harbor.cert.test'
+        self.extra_vars = {}
 
     def root(self, host):
         return self.tmp_path / 'hosts' / host
@@ -63,6 +64,7 @@ class Site(object):
                     '--etccertsdir', host_root + '/etc/ssl/certs',
                     '--hooksdir', host_root + '/etc/ca-certificates/update.d'],
                 'harbor_certs_manage_packages': False,
+                **self.extra_vars,
             },
             'children': {
                 'harbor': {'hosts': {h: {'ansible_host': a} for h, a in self.nodes.items()}},
@@ -164,3 +166,44 @@ def test_vip_name_must_not_be_a_node_hostname(site):
     assert rc != 0
     assert "harbor_certs_vip_name: 'node2' is the hostname of a Harbor node" in out
     assert not site.pki.exists() or not (site.pki / 'server.crt').exists()
+
+
+def self_signed_ca_pem(name):
+    """A CA certificate (PEM) of its own, as an operator's next or previous CA."""
+    import datetime
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.integration
+def test_extra_trusted_ca_is_installed_next_to_the_issuing_ca(site, tmp_path):
+    """A CA change: the next (or previous) CA is trusted next to the issuing one, everywhere the role
+    installs the CA; a missing file is refused before anything is written."""
+    missing = str(tmp_path / 'no-such-ca.crt')
+    site.extra_vars = {'harbor_certs_extra_trusted_ca_files': [missing]}
+    rc, out = site.play(expect_rc=None)
+    assert rc != 0
+    assert 'harbor_certs_extra_trusted_ca_files: %s is not a PEM certificate file' % missing in ' '.join(out.split())
+    assert not (site.pki / 'ca.crt').exists() and not site.file('node1', 'etc/harbor/tls').exists()
+
+    other = tmp_path / 'next-ca.crt'
+    other.write_bytes(self_signed_ca_pem('next CA'))
+    site.extra_vars = {'harbor_certs_extra_trusted_ca_files': [str(other)]}
+    site.play()
+    want = (site.pki / 'ca.crt').read_bytes() + other.read_bytes()
+    for host in NODES:
+        assert site.file(host, 'etc/harbor/tls/ca.crt').read_bytes() == want
+    for host in list(NODES) + list(CLIENTS):
+        assert site.file(host, 'usr/local/share/ca-certificates/harborops-ha-ca.crt').read_bytes() == want
+        assert site.file(host, 'etc/docker/certs.d/harbor.cert.test/ca.crt').read_bytes() == want
+    _rc, again = site.play()
+    assert set(recap(again).values()) == {0}, again
