@@ -1,6 +1,7 @@
 """Housekeeping behaviour of an older release (--harbor-version 2.12.4; harbor_sim/versions.py):
 GC without delete_tag, purge's include_operations, scanner and preheat credentials returned and
-overwritten by an empty PUT, blank CVE ids accepted."""
+overwritten by an empty PUT, blank CVE ids accepted; and, as in every release, GC's default time
+window (GC_TIME_WINDOW_HOURS unset: 2 hours) keeps blobs uploaded recently."""
 
 from __future__ import annotations
 
@@ -10,24 +11,34 @@ import pytest
 
 from dataplane_support import wait_for
 from harbor_sim.testing import SimProcess
-from housekeeping_support import ADMIN, scanner_adapter
+from housekeeping_support import ADMIN, blob_bytes, push_image, scanner_adapter
 from simcore_support import Client, error_of
 
 pytestmark = pytest.mark.sim
 
 
 @pytest.fixture(scope="module")
-def old(tmp_path_factory):
-    with SimProcess(tmp_path_factory.mktemp("sim-2.12"), extra_args=["--harbor-version", "2.12.4"]) as proc:
-        yield Client(proc.url, ADMIN)
+def old_sim(tmp_path_factory):
+    data = tmp_path_factory.mktemp("sim-2.12")
+    with SimProcess(data, extra_args=["--harbor-version", "2.12.4"]) as proc:
+        proc.data = data
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def old(old_sim):
+    return Client(old_sim.url, ADMIN)
+
+
+def run_gc(client, **params):
+    resp = client.post("/system/gc/schedule", json={"schedule": {"type": "Manual"}, "parameters": params})
+    gc_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    return gc_id, wait_for(lambda: client.get(f"/system/gc/{gc_id}").json()["job_status"] != "Running" and
+                           client.get(f"/system/gc/{gc_id}").json(), what="gc")
 
 
 def test_gc_and_purge_parameters(old):
-    resp = old.post("/system/gc/schedule", json={"schedule": {"type": "Manual"},
-                                                 "parameters": {"dry_run": True, "delete_tag": True}})
-    gc_id = int(resp.headers["Location"].rsplit("/", 1)[1])
-    done = wait_for(lambda: old.get(f"/system/gc/{gc_id}").json()["job_status"] != "Running" and
-                    old.get(f"/system/gc/{gc_id}").json(), what="gc")
+    gc_id, done = run_gc(old, dry_run=True, delete_tag=True)
     assert done["job_status"] == "Success" and "delete_tag" not in json.loads(done["job_parameters"])
     assert "Garbage Collection parameters: [delete_untagged: false, dry_run: true, time_window: 2, workers: 1]" \
         in old.get(f"/system/gc/{gc_id}/log").text
@@ -62,3 +73,12 @@ def test_credentials_are_returned_and_replaced(old):
     assert old.put("/p2p/preheat/instances/df", json=dict(body, id=got["id"], auth_info=None)).status_code == 200
     assert "auth_info" not in old.get("/p2p/preheat/instances/df").json()  # an empty PUT cleared it
     assert old.put("/system/CVEAllowlist", json={"items": [{"cve_id": " "}]}).status_code == 200
+
+
+def test_gc_keeps_blobs_inside_the_time_window(old_sim, old):
+    digest = push_image(old_sim.url, "library/fresh", "v1", 100 * 1024)
+    wait_for(lambda: old.get("/projects/library/repositories/fresh/artifacts").status_code == 200, what="push")
+    assert old.delete(f"/projects/library/repositories/fresh/artifacts/{digest}").status_code == 200
+    before = blob_bytes(old_sim.data)
+    attrs = json.loads(run_gc(old)[1]["job_parameters"])
+    assert attrs["time_window"] == 2 and attrs["freed_space"] == 0 and blob_bytes(old_sim.data) == before
