@@ -281,8 +281,8 @@ class HarborModule(AnsibleModule):
         version = self.harbor_version()
         if version is None:
             return []
-        return ['%s needs Harbor %s or newer; %s runs %s' % (option, version_text(minimum), self.params['harbor_url'],
-                                                           version_text(version))
+        url = self.params['harbor_url']
+        return ['%s needs Harbor %s or newer; %s runs %s' % (option, version_text(minimum), url, version_text(version))
                 for option, minimum in sorted(requirements.items()) if version < minimum]
 
     # ------------------------------------------------------------------ writes (check mode aware)
@@ -327,6 +327,8 @@ class HarborModule(AnsibleModule):
         if errors:
             raise HarborError('; '.join(errors))
         resource.prepare()
+        if resource.secret_flag and self.params.get('state') != 'absent':
+            self.result[resource.secret_flag] = False
         existing = resource.find()
         if self.params.get('state') == 'absent':
             self.result[resource.key] = {}
@@ -338,6 +340,7 @@ class HarborModule(AnsibleModule):
         if not existing:
             existing = self._create(resource, desired)
             if existing is None:
+                resource.finish()
                 return
         current = resource.current(existing)
         changes = changed_keys(current, desired)
@@ -351,6 +354,7 @@ class HarborModule(AnsibleModule):
                 self.result['changed'] = False  # Harbor said the secret was already that one
         self.result[resource.key] = resource.public(self.result['changed'] and not self.check_mode and
                                                     resource.read(existing) or existing)
+        resource.finish()
 
     def _create(self, resource, desired):
         """POST the new object once. Lost answer: look it up (created → carry on with it; absent →
@@ -428,6 +432,8 @@ class Resource(object):
     name_key = 'name'       # the name's key in Harbor's answer
     name_option = 'name'    # the option holding the name
     secret_option = None    # the write-only secret's option (sent per update_secret)
+    secret_alias = None     # a deprecated former name of update_secret
+    secret_flag = None      # result key saying whether this run sent the secret
     since = {}              # {option: (major, minor, patch)}: options older Harbors do not have
 
     def __init__(self, module):
@@ -502,11 +508,24 @@ class Resource(object):
     def remove(self, existing):
         self.module.delete(self.object_path(existing))
 
+    def finish(self):
+        """Add what the module returns besides the object (after a create or an update)."""
+
     def send_secret(self, changes):
         """Whether this run sends the write-only secret to an existing object (update_secret)."""
         if not self.secret_option or self.params.get(self.secret_option) is None:
             return False
         return self.params.get('update_secret') == 'always'
+
+
+def converge_main(resource_class, argument_spec, **kwargs):
+    """A module's main(): its options plus ``state`` (and ``update_secret`` when the object has a
+    write-only secret), then the converge of one ``resource_class`` object."""
+    spec = dict(argument_spec, state=dict(type='str', default='present', choices=['present', 'absent']))
+    if resource_class.secret_option:
+        spec.update(secret_argument_spec(alias=resource_class.secret_alias))
+    module = HarborModule(argument_spec=spec, **kwargs)
+    module.run(lambda module: module.converge(resource_class(module)))
 
 
 def secret_argument_spec(alias=None, choices=('always', 'on_create')):

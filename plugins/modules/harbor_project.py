@@ -101,7 +101,7 @@ storage_quota:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import harbor_bool
 
 MAX_QUOTA = 1024 ** 5  # Harbor's upper bound: 1024 TB
@@ -133,8 +133,8 @@ def metadata_errors(meta, proxy=None):
     errors = []
     unknown = sorted(set(meta) - set(METADATA_SINCE))
     if unknown:
-        errors.append('metadata: Harbor does not keep %s (known keys: %s)' % (', '.join(unknown),
-                                                                             ', '.join(sorted(METADATA_SINCE))))
+        errors.append('metadata: Harbor does not keep %s (known keys: %s)'
+                      % (', '.join(unknown), ', '.join(sorted(METADATA_SINCE))))
     if meta.get('severity') is not None and meta['severity'] not in SEVERITIES:
         errors.append('metadata.severity must be one of %s, got %r' % (', '.join(SEVERITIES), meta['severity']))
     if proxy is False:
@@ -247,6 +247,10 @@ class Project(Resource):
                 self.module.request('PUT', '/quotas/%d' % quota['id'], body={'hard': {'storage': self.params['storage_quota']}})
         return found
 
+    def finish(self):
+        if self.params['storage_quota'] is not None:
+            self.module.result['storage_quota'] = self.params['storage_quota']
+
     def update(self, existing, current, desired, changes, secret):
         if 'metadata' in changes:
             meta = current['metadata']
@@ -257,24 +261,14 @@ class Project(Resource):
                                 body={'hard': {'storage': self.params['storage_quota']}})
 
 
-def ensure(module):
-    module.converge(Project(module))
-    if module.params['state'] == 'present' and module.params['storage_quota'] is not None:
-        module.result['storage_quota'] = module.params['storage_quota']
-
-
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            public=dict(type='bool'),
-            metadata=dict(type='dict'),
-            storage_quota=dict(type='int'),
-            proxy_cache_registry=dict(type='str'),
-        ),
-    )
-    module.run(ensure)
+    converge_main(Project, dict(
+        name=dict(type='str', required=True),
+        public=dict(type='bool'),
+        metadata=dict(type='dict'),
+        storage_quota=dict(type='int'),
+        proxy_cache_registry=dict(type='str'),
+    ))
 
 
 if __name__ == '__main__':

@@ -77,7 +77,7 @@ member:
   sample: {id: 11, project_id: 5, entity_name: alice, entity_type: u, role_id: 2, role_name: developer}
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
 
 ROLES = {'projectAdmin': 1, 'developer': 2, 'guest': 3, 'maintainer': 4, 'limitedGuest': 5}
 GROUP_TYPES = {'ldap': 1, 'http': 2, 'oidc': 3}
@@ -154,20 +154,14 @@ class Member(Resource):
 
 
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            project=dict(type='str', required=True),
-            user=dict(type='str'),
-            group=dict(type='str'),
-            group_type=dict(type='str', default='oidc', choices=list(GROUP_TYPES)),
-            ldap_group_dn=dict(type='str'),
-            role=dict(type='str', choices=list(ROLES)),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
-        mutually_exclusive=[('user', 'group')],
-        required_one_of=[('user', 'group')],
-    )
-    module.run(lambda module: module.converge(Member(module)))
+    converge_main(Member, dict(
+        project=dict(type='str', required=True),
+        user=dict(type='str'),
+        group=dict(type='str'),
+        group_type=dict(type='str', default='oidc', choices=list(GROUP_TYPES)),
+        ldap_group_dn=dict(type='str'),
+        role=dict(type='str', choices=list(ROLES)),
+    ), mutually_exclusive=[('user', 'group')], required_one_of=[('user', 'group')])
 
 
 if __name__ == '__main__':

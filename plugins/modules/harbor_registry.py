@@ -132,10 +132,8 @@ secret_updated:
   sample: true
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, HarborModule, Resource, secret_argument_spec)
-from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
-    changed_keys, diff_view, normalize_url)
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import normalize_url
 
 REGISTRY_TYPES = ['harbor', 'docker-hub', 'docker-registry', 'huawei-SWR', 'google-gcr', 'aws-ecr', 'azure-acr',
                   'ali-acr', 'jfrog-artifactory', 'quay', 'gitlab', 'dtr', 'tencent-tcr', 'github-ghcr',
@@ -289,32 +287,24 @@ class Registry(Resource):
         self.module.result['id'] = existing['id']
         self.recreated = existing
 
-
-def ensure(module):
-    registry = Registry(module)
-    module.converge(registry)
-    if getattr(registry, 'recreated', None):
-        module.result['registry'] = registry.public(module.get('/registries/%d' % registry.recreated['id']))
+    def finish(self):
+        if getattr(self, 'recreated', None):
+            self.module.result[self.key] = self.public(self.read(self.recreated))
 
 
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            type=dict(type='str', choices=REGISTRY_TYPES),
-            url=dict(type='str'),
-            access_key=dict(type='str', no_log=False),
-            access_secret=dict(type='str', no_log=True),
-            credential_type=dict(type='str', default='basic', choices=['basic', 'oauth']),
-            insecure=dict(type='bool'),
-            description=dict(type='str'),
-            ca_certificate=dict(type='str'),
-            recreate_on_type_change=dict(type='bool', default=False),
-            **secret_argument_spec()
-        ),
-    )
-    module.run(ensure)
+    converge_main(Registry, dict(
+        name=dict(type='str', required=True),
+        type=dict(type='str', choices=REGISTRY_TYPES),
+        url=dict(type='str'),
+        access_key=dict(type='str', no_log=False),
+        access_secret=dict(type='str', no_log=True),
+        credential_type=dict(type='str', default='basic', choices=['basic', 'oauth']),
+        insecure=dict(type='bool'),
+        description=dict(type='str'),
+        ca_certificate=dict(type='str'),
+        recreate_on_type_change=dict(type='bool', default=False),
+    ))
 
 
 if __name__ == '__main__':

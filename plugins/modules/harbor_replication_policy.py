@@ -175,7 +175,7 @@ id:
   sample: 7
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule, Resource
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     canonical_filters, cron_error)
 
@@ -350,32 +350,28 @@ class Policy(Resource):
 
 
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            description=dict(type='str', default=''),
-            src_registry=dict(type='str', default=LOCAL),
-            dest_registry=dict(type='str', default=LOCAL),
-            dest_namespace=dict(type='str', default=''),
-            dest_namespace_replace_count=dict(type='int', default=-1, choices=[-1, 0, 1, 2, 3]),
-            trigger=dict(type='dict', default={'type': 'manual'}, options=dict(
-                type=dict(type='str', default='manual', choices=['manual', 'scheduled', 'event_based']),
-                cron=dict(type='str'),
-            )),
-            filters=dict(type='list', elements='dict', default=[], options=dict(
-                type=dict(type='str', required=True, choices=['name', 'tag', 'label', 'resource']),
-                value=dict(type='raw', required=True),
-                decoration=dict(type='str', choices=['matches', 'excludes']),
-            )),
-            replicate_deletion=dict(type='bool', default=False),
-            override=dict(type='bool', default=True),
-            enabled=dict(type='bool', default=True),
-            speed=dict(type='int', default=0),
-            copy_by_chunk=dict(type='bool', default=False),
-        ),
-    )
-    module.run(lambda module: module.converge(Policy(module)))
+    converge_main(Policy, dict(
+        name=dict(type='str', required=True),
+        description=dict(type='str', default=''),
+        src_registry=dict(type='str', default=LOCAL),
+        dest_registry=dict(type='str', default=LOCAL),
+        dest_namespace=dict(type='str', default=''),
+        dest_namespace_replace_count=dict(type='int', default=-1, choices=[-1, 0, 1, 2, 3]),
+        trigger=dict(type='dict', default={'type': 'manual'}, options=dict(
+            type=dict(type='str', default='manual', choices=['manual', 'scheduled', 'event_based']),
+            cron=dict(type='str'),
+        )),
+        filters=dict(type='list', elements='dict', default=[], options=dict(
+            type=dict(type='str', required=True, choices=['name', 'tag', 'label', 'resource']),
+            value=dict(type='raw', required=True),
+            decoration=dict(type='str', choices=['matches', 'excludes']),
+        )),
+        replicate_deletion=dict(type='bool', default=False),
+        override=dict(type='bool', default=True),
+        enabled=dict(type='bool', default=True),
+        speed=dict(type='int', default=0),
+        copy_by_chunk=dict(type='bool', default=False),
+    ))
 
 
 if __name__ == '__main__':

@@ -151,7 +151,7 @@ secret_updated:
 import re
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, HarborModule, Resource, json_body, q_value, secret_argument_spec)
+    HarborError, Resource, converge_main, json_body, q_value)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     permission_set, permissions_from_set)
 
@@ -238,6 +238,7 @@ class Robot(Resource):
     key = 'robot'
     path = '/robots'
     secret_option = 'secret'
+    secret_flag = 'secret_updated'
 
     def __init__(self, module):
         super(Robot, self).__init__(module)
@@ -257,7 +258,6 @@ class Robot(Resource):
 
     def current(self, obj):
         self.module.result['full_name'] = obj.get('name')
-        self.module.result.setdefault('secret_updated', False)
         self.enabling = bool(obj.get('disable')) and not self.params['disable']
         return current_view(obj)
 
@@ -335,32 +335,21 @@ class Robot(Resource):
             self.module.request('PUT', self.object_path(existing), body=body)
 
 
-def ensure(module):
-    if module.params['state'] == 'present':
-        module.result['secret_updated'] = False
-    module.converge(Robot(module))
-
-
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            level=dict(type='str', default='system', choices=['system', 'project']),
-            project=dict(type='str'),
-            description=dict(type='str', default=''),
-            duration=dict(type='int', default=-1),
-            disable=dict(type='bool', default=False),
-            permissions=dict(type='list', elements='dict', options=dict(
-                kind=dict(type='str', default='project', choices=['system', 'project']),
-                namespace=dict(type='str'),
-                access=dict(type='list', elements='dict', required=True),
-            )),
-            secret=dict(type='str', no_log=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            **secret_argument_spec()
-        ),
-    )
-    module.run(ensure)
+    converge_main(Robot, dict(
+        name=dict(type='str', required=True),
+        level=dict(type='str', default='system', choices=['system', 'project']),
+        project=dict(type='str'),
+        description=dict(type='str', default=''),
+        duration=dict(type='int', default=-1),
+        disable=dict(type='bool', default=False),
+        permissions=dict(type='list', elements='dict', options=dict(
+            kind=dict(type='str', default='project', choices=['system', 'project']),
+            namespace=dict(type='str'),
+            access=dict(type='list', elements='dict', required=True),
+        )),
+        secret=dict(type='str', no_log=True),
+    ))
 
 
 if __name__ == '__main__':

@@ -103,7 +103,7 @@ password_updated:
 import re
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, HarborModule, Resource, error_text, secret_argument_spec)
+    HarborError, Resource, converge_main, error_text)
 
 PROFILE_KEYS = ('email', 'realname', 'comment')
 
@@ -148,6 +148,8 @@ class User(Resource):
     name_key = 'username'
     name_option = 'username'
     secret_option = 'password'
+    secret_alias = 'update_password'
+    secret_flag = 'password_updated'
 
     def input_errors(self):
         errors = super(User, self).input_errors()
@@ -208,26 +210,15 @@ class User(Resource):
         return True
 
 
-def ensure(module):
-    if module.params['state'] == 'present':
-        module.result['password_updated'] = False
-    module.converge(User(module))
-
-
 def main():
-    module = HarborModule(
-        argument_spec=dict(
-            username=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            email=dict(type='str'),
-            realname=dict(type='str'),
-            comment=dict(type='str'),
-            password=dict(type='str', no_log=True),
-            sysadmin=dict(type='bool'),
-            **secret_argument_spec(alias='update_password')
-        ),
-    )
-    module.run(ensure)
+    converge_main(User, dict(
+        username=dict(type='str', required=True),
+        email=dict(type='str'),
+        realname=dict(type='str'),
+        comment=dict(type='str'),
+        password=dict(type='str', no_log=True),
+        sysadmin=dict(type='bool'),
+    ))
 
 
 if __name__ == '__main__':

@@ -237,13 +237,17 @@ def test_read_timeout_of_a_get_is_retried_then_explained(script):
     assert str(err.value) == 'Harbor at https://h.example.com did not answer GET /x within 5s (2 attempt(s))'
 
 
+def not_json():
+    raise ValueError('no JSON')
+
+
 @pytest.mark.parametrize('body, expect, kind', [('<html>proxy</html>', None, 'not JSON'),
                                                 ([1, 2], dict, 'JSON but not an object'),
                                                 ({'a': 1}, list, 'JSON but not a list')])
 def test_answers_that_are_not_the_expected_json_fail_cleanly(body, expect, kind):
     response = Response(200, body, {'Content-Type': 'text/html'})
     if isinstance(body, str):
-        response.json = lambda: (_ for _ in ()).throw(ValueError('no JSON'))
+        response.json = not_json
     with pytest.raises(HarborError) as err:
         _harbor.json_body(response, 'GET /projects', expect)
     assert str(err.value).startswith('Harbor answered GET /projects with HTTP 200 and a body that is %s' % kind)
@@ -252,7 +256,7 @@ def test_answers_that_are_not_the_expected_json_fail_cleanly(body, expect, kind)
 def test_get_and_list_refuse_a_non_json_200(script):
     queue, calls = script
     bad = Response(200, '<html>', {'Content-Type': 'text/html'})
-    bad.json = lambda: (_ for _ in ()).throw(ValueError('no JSON'))
+    bad.json = not_json
     queue.append(bad)
     with pytest.raises(HarborError, match='body that is not JSON'):
         make_module().list('/projects')
