@@ -15,6 +15,7 @@ options:
   harbor_url:
     description:
       - Base URL of Harbor, for example C(https://harbor.example.com).
+      - A plain C(http://) URL works but warns, as the credentials then cross the network in clear text.
       - A trailing C(/api/v2.0) is accepted and ignored.
       - If not set, the value of the E(HARBOR_URL) environment variable is used.
     type: str
@@ -45,17 +46,21 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request.
+      - Seconds to wait for each HTTP request (more than 0).
     type: int
     default: 30
   retries:
     description:
-      - How many times a request is retried when the connection to Harbor fails (refused, reset, DNS).
+      - How many times a request is retried when the connection to Harbor fails (refused, reset, DNS, timeout).
+      - Only requests that are safe to repeat are retried (C(GET), C(PUT), C(DELETE), or any request whose connection
+        was never made). A C(POST) whose answer is lost is never sent again: the module looks the object up instead.
       - HTTP error answers are never retried.
     type: int
     default: 3
 notes:
   - The module keeps no cookies between requests, so Harbor's CSRF protection (bound to its session cookie) never applies.
+  - The modules read Harbor's version once (C(GET /systeminfo)); an option the Harbor answering does not have fails
+    before anything is changed, naming the version it needs.
   - All harbor_* modules are in the action group C(harborops.ha.harbor), so the connection options can be set once with
     C(module_defaults) and C(group/harborops.ha.harbor).
 requirements:
