@@ -173,3 +173,22 @@ def test_latest_pushed_keeps_the_newest(sim, client):
     execution, tasks = run(client, rid, False)
     assert execution["status"] == "Error" and tasks[0]["status"] == "Error" and tasks[0]["status_code"] == 3
     assert tags_of(client, project, "web") == ["new"]
+
+
+def test_proxy_cache_project_gets_a_seven_day_policy(client, fake_registry):
+    """project.go CreateProject: a proxy-cache project starts with policy.WithNDaysSinceLastPull(7)."""
+    resp = client.post("/registries", json={"name": unique("up"), "type": "harbor", "url": fake_registry + "/open",
+                                            "insecure": True})
+    assert resp.status_code == 201, resp.text
+    registry_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    name = unique("proxy")
+    assert client.post("/projects", json={"project_name": name, "registry_id": registry_id}).status_code == 201
+    rid = int(client.get(f"/projects/{name}/metadatas/retention_id").json()["retention_id"])
+    got = client.get(f"/retentions/{rid}").json()
+    assert got["rules"] == [{"id": 1, "priority": 1, "action": "retain", "template": "nDaysSinceLastPull",
+                             "params": {"nDaysSinceLastPull": 7},
+                             "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+                             "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches",
+                                                                 "pattern": "**"}]}}]
+    assert got["trigger"]["settings"]["cron"] == "0 0 0 * * *"
+    assert got["trigger"]["settings"]["next_scheduled_time"].endswith("T00:00:00.000Z")

@@ -285,6 +285,9 @@ async def create_project(request):
                           " update_time) VALUES (?, ?, 'u', 1, ?, ?)", (pid, owner, now, now))
             sim.db.insert("INSERT INTO core_quota (project_id, hard, creation_time, update_time) VALUES (?, ?, ?, ?)",
                           (pid, hard, now, now))
+            if registry_id is not None:  # a proxy-cache project gets a 7-day retention policy
+                from .retentions import insert_policy, proxy_cache_policy
+                insert_policy(sim, pid, proxy_cache_policy(pid))
     except UniqueViolation:
         raise conflict(f"The project named {name} already exists")
     if request.headers.get("X-Resource-Name-In-Location", "").lower() == "true":

@@ -177,13 +177,31 @@ async def create_policy(request):
     if old:
         raise bad_request(f"project {scope['ref']} already has retention policy {old}")
     _validate_cron(policy)
+    return created(request, insert_policy(sim, scope["ref"], policy))
+
+
+def insert_policy(sim, project_id, policy) -> int:
+    """The policy and the project's `retention_id` metadata."""
     now = jsonout.now()
     with sim.db.transaction():
         pid = sim.db.insert("INSERT INTO core_retention_policy (project_id, data, creation_time, update_time)"
-                            " VALUES (?, ?, ?, ?)", (scope["ref"], json.dumps(policy), now, now))
+                            " VALUES (?, ?, ?, ?)", (project_id, json.dumps(policy), now, now))
         sim.db.execute("INSERT INTO core_project_metadata (project_id, name, value) VALUES (?, 'retention_id', ?)",
-                       (scope["ref"], str(pid)))
-    return created(request, pid)
+                       (project_id, str(pid)))
+    return pid
+
+
+def proxy_cache_policy(project_id) -> dict:
+    """policy.WithNDaysSinceLastPull(project, 7): what a new proxy-cache project gets
+    (src/server/v2.0/handler/project.go defaultDaysToRetentionForProxyCacheProject)."""
+    return {"algorithm": "or",
+            "rules": [{"id": 1, "priority": 1, "action": "retain", "template": "nDaysSinceLastPull",
+                       "params": {"nDaysSinceLastPull": 7},
+                       "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+                       "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches",
+                                                           "pattern": "**"}]}}],
+            "trigger": {"kind": "Schedule", "settings": {"cron": "0 0 0 * * *"}},
+            "scope": {"level": "project", "ref": project_id}}
 
 
 @routes.get(BASE + "/{id}")
