@@ -93,8 +93,25 @@ def fetch_metadata(reg) -> dict:
     return meta
 
 
+def capabilities(meta) -> dict:
+    """ScannerAdapterMetadata.ConvertCapability: flags by capability type; an adapter whose
+    capabilities carry no type (an older one) supports vulnerability scanning only."""
+    caps = meta.get("capabilities") or []
+    out = {}
+    for cap in caps:
+        if cap.get("type") == "vulnerability":
+            out["support_vulnerability"] = True
+        elif cap.get("type") == "sbom":
+            out["support_sbom"] = True
+    if not any(cap.get("type") for cap in caps) and not out:
+        out = {"support_vulnerability": True, "support_sbom": False}
+    return out
+
+
 def _json(sim, row, meta) -> dict:
-    """ScannerRegistration.ToSwagger (no access_credential from 2.14.4/2.15.1); adapter facts from the adapter."""
+    """ScannerRegistration.ToSwagger (no access_credential from 2.14.4/2.15.1). GET and list fill
+    only `capabilities` from the adapter (RetrieveCap); adapter, vendor, version and health are the
+    project scanner's (GetRegistrationByProject), not set here."""
     out = jsonout.clean({"uuid": row["uuid"], "name": row["name"], "url": row["url"], "description": row["description"],
                          "auth": row["auth"], "create_time": row["creation_time"], "update_time": row["update_time"]})
     if not sim.version.has("scanner_credential_hidden"):
@@ -102,11 +119,7 @@ def _json(sim, row, meta) -> dict:
     out.update(skip_certVerify=bool(row["skip_cert_verify"]), use_internal_addr=bool(row["use_internal_addr"]),
                is_default=bool(row["is_default"]), disabled=bool(row["disabled"]))
     if meta:
-        out.update(adapter=meta["scanner"]["name"], vendor=meta["scanner"]["vendor"],
-                   version=meta["scanner"]["version"], health="healthy",
-                   capabilities={"support_vulnerability": True,
-                                 "support_sbom": any("sbom" in p for c in meta["capabilities"]
-                                                     for p in c.get("produces_mime_types") or [])})
+        out["capabilities"] = capabilities(meta)
     return out
 
 
