@@ -53,7 +53,7 @@ options:
     description:
       - How many times a request is retried when the connection to Harbor fails (refused, reset, DNS, timeout).
       - Only requests that are safe to repeat are retried (C(GET), C(PUT), C(DELETE), or any request whose connection
-        was never made). A C(POST) whose answer is lost is never sent again: the module looks the object up instead.
+        was never made). A C(POST) whose answer is lost is never sent again; the module looks the object up instead.
       - HTTP error answers are never retried.
     type: int
     default: 3
