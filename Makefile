@@ -80,9 +80,19 @@ lab-destroy:
 	bash lab/lab.sh destroy
 
 ## --- harbor-sim offline bundle ----------------------------------------------------------------
-.PHONY: sim-bundle
+# HARBOR_SIM_VERSION: the Harbor release the bundle plays (tests/harbor_sim/harbor_sim/versions.py
+# SUPPORTED); empty: the newest, in build/bundle, what make lab deploys; another release goes to
+# build/bundle/<release> (make lab HARBOR_SIM_VERSION=2.12.4 deploys that one). molecule's
+# shared_storage installs the oldest supported release (sim-bundle-oldest), dual_master the newest.
+HARBOR_SIM_VERSION ?=
+HARBOR_SIM_OLDEST := $(shell grep -m1 '^SUPPORTED = ' tests/harbor_sim/harbor_sim/versions.py | grep -o '[0-9]*[.][0-9]*[.][0-9]*' | head -n1)
+export SIM_BUNDLE_DIR := $(BUILD)/bundle$(if $(HARBOR_SIM_VERSION),/$(HARBOR_SIM_VERSION))
+.PHONY: sim-bundle sim-bundle-oldest
 sim-bundle: venv lab-image
-	bash tests/harbor_sim/bundle/build.sh $(BUILD)/bundle
+	HARBOR_SIM_VERSION=$(HARBOR_SIM_VERSION) bash tests/harbor_sim/bundle/build.sh $(SIM_BUNDLE_DIR)
+
+sim-bundle-oldest: venv lab-image
+	HARBOR_SIM_VERSION=$(HARBOR_SIM_OLDEST) bash tests/harbor_sim/bundle/build.sh $(BUILD)/bundle/$(HARBOR_SIM_OLDEST)
 
 ## --- tests ------------------------------------------------------------------------------------
 # Tiers (README "Tests"); each prints "=== tier NAME passed in Ns (load ...)" (scripts/run-tier.sh).
@@ -113,7 +123,7 @@ test-sanity: venv
 test-lint: venv
 	$(TIER) lint ansible-lint --profile production
 
-test-molecule: venv lab-image sim-bundle
+test-molecule: venv lab-image sim-bundle sim-bundle-oldest
 	$(TIER) molecule bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
 
 ## --- packaging --------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import io
 import ipaddress
 import itertools
+import tarfile
 
 import requests
 from cryptography import x509
@@ -91,3 +93,15 @@ def write_self_signed(directory):
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return str(cert_path), str(key_path)
+
+
+def fake_bundle(path, version, yml_version):
+    """A .tgz with an offline installer's members in Harbor's order (no real images)."""
+    members = [(f"harbor/harbor.{version}.tar.gz", b"images"), ("harbor/prepare", b"#!/bin/sh\n"),
+               ("harbor/harbor.yml.tmpl", f"hostname: reg.mydomain.com\n_version: {yml_version}\n".encode())]
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path

@@ -217,3 +217,72 @@ def test_keys_from_another_node_are_used_not_replaced(layout):
     cert = x509.load_pem_x509_certificate((data / "secret/registry/root.crt").read_bytes())
     priv = serialization.load_pem_private_key((data / "secret/core/private_key.pem").read_bytes(), None)
     assert cert.public_key().public_numbers() == priv.public_key().public_numbers()
+
+
+@pytest.mark.parametrize("release,redis_image", [("2.12.4", "redis-photon"), ("2.15.1", None),
+                                                 ("2.15.2", "valkey-photon")])
+def test_release_images_and_core_version(layout, monkeypatch, release, redis_image):
+    """The bundle's release (the wrapper's HARBOR_SIM_VERSION) tags every image; 2.15.2 runs Valkey."""
+    tmp_path, cfg = layout
+    monkeypatch.setenv("HARBOR_SIM_VERSION", release)
+    if redis_image is None:  # not a release the sim plays
+        with pytest.raises(ValueError, match="2.15.2"):
+            run(tmp_path, cfg)
+        return
+    assert run(tmp_path, cfg) == 0
+    services = compose_of(tmp_path)["services"]
+    assert {body["image"].rsplit(":", 1)[1] for body in services.values()} == {"v%s-sim.1" % release}
+    assert services["redis"]["image"] == "goharbor/%s:v%s-sim.1" % (redis_image, release)
+    assert env_of(tmp_path / "cfg" / "core" / "env")["HARBOR_SIM_VERSION"] == release
+
+
+def test_ca_bundle_fills_trust_certificates(layout, monkeypatch):
+    """storage_service.ca_bundle -> common/config/shared/trust-certificates/storage_ca_bundle.crt (0644),
+    mounted at /harbor_cust_cert in core and registry (prepare_trust_ca, docker-compose.yml.jinja); the
+    directory is emptied on every run."""
+    tmp_path, cfg = layout
+    monkeypatch.delenv("HARBOR_SIM_VERSION", raising=False)
+    ca = tmp_path / "hostfs" / "etc" / "tls" / "ca.crt"
+    ca.write_text("CA PEM\n")
+    os.chmod(ca, 0o644)
+    cfg["storage_service"] = {"ca_bundle": "/etc/tls/ca.crt"}
+    trust = tmp_path / "cfg" / "shared" / "trust-certificates"
+    assert run(tmp_path, cfg) == 0
+    assert (trust / "storage_ca_bundle.crt").read_text() == "CA PEM\n"
+    assert os.stat(trust / "storage_ca_bundle.crt").st_mode & 0o777 == 0o644
+    services = compose_of(tmp_path)["services"]
+    for name in ("core", "registry"):
+        assert "./common/config/shared/trust-certificates:/harbor_cust_cert:z" in services[name]["volumes"]
+    del cfg["storage_service"]
+    assert run(tmp_path, cfg) == 0
+    assert trust.is_dir() and not list(trust.iterdir())
+
+
+def test_ca_bundle_must_exist_and_be_readable(layout, monkeypatch, capsys):
+    """utils/configs.py validate(): a missing ca_bundle, or one uid 10000 cannot read, stops prepare."""
+    tmp_path, cfg = layout
+    monkeypatch.delenv("HARBOR_SIM_VERSION", raising=False)
+    cfg["storage_service"] = {"ca_bundle": "/etc/tls/missing.crt"}
+    assert run(tmp_path, cfg) != 0
+    assert "Can not get file info" in capsys.readouterr().err
+    ca = tmp_path / "hostfs" / "etc" / "tls" / "private-ca.crt"
+    ca.write_text("CA PEM\n")
+    os.chmod(ca, 0o600)  # owned by the test's user (not 10000), not readable by others
+    cfg["storage_service"] = {"ca_bundle": "/etc/tls/private-ca.crt"}
+    assert run(tmp_path, cfg) != 0
+    assert "should be owned by user with uid 10000 or readable by others" in capsys.readouterr().err
+    assert not (tmp_path / "compose" / "docker-compose.yml").exists()
+
+
+@pytest.mark.parametrize("release,url", [("2.12.4", "redis://:rpw@r1:6379/0"), ("2.13.5", "rediss://:rpw@r1:6379/0")])
+def test_redis_tls_options_from_2_13(layout, monkeypatch, release, url):
+    """external_redis.tlsOptions exists from 2.13 (get_redis_schema); 2.12's prepare ignores it."""
+    tmp_path, cfg = layout
+    monkeypatch.setenv("HARBOR_SIM_VERSION", release)
+    (tmp_path / "hostfs" / "etc" / "tls" / "redis-ca.crt").write_text("REDIS CA\n")
+    cfg["external_redis"] = {"host": "r1:6379", "password": "rpw",
+                             "tlsOptions": {"enable": True, "rootCA": "/etc/tls/redis-ca.crt"}}
+    assert run(tmp_path, cfg) == 0
+    assert env_of(tmp_path / "cfg" / "core" / "env")["REDIS_URL"] == url
+    copied = (tmp_path / "cfg" / "shared" / "trust-certificates" / "redis_tls_ca.crt").exists()
+    assert copied == (release != "2.12.4")

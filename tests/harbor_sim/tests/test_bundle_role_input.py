@@ -1,7 +1,7 @@
 """The harbor role refuses bad input early, before anything on a node changes: no bundle,
-a missing bundle, a checksum mismatch (path and URL), Harbor's default passwords, the VIP as
-hostname. The node is this machine over a local connection with a temporary install root that
-must stay absent."""
+a missing bundle, a checksum mismatch (path and URL), a file that is no Harbor offline installer or
+one of an unsupported Harbor release, Harbor's default passwords, the VIP as hostname. The node is
+this machine over a local connection with a temporary install root that must stay absent."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 import pytest
+from simcore_support import fake_bundle
 
 pytestmark = pytest.mark.integration
 
@@ -29,8 +30,7 @@ PLAY = """- name: Harbor role input check
 def env(tmp_path):
     if not shutil.which("ansible-playbook"):
         pytest.fail("ansible-playbook is required (make venv)")
-    bundle = tmp_path / "harbor-offline-installer-v9.9.9.tgz"
-    bundle.write_bytes(b"not really a bundle")
+    bundle = fake_bundle(tmp_path / "harbor-offline-installer-v2.12.4.tgz", "v2.12.4", "2.12.0")
     (tmp_path / "play.yml").write_text(PLAY)
     (tmp_path / "inventory").write_text("node ansible_connection=local ansible_python_interpreter=python3\n")
     base = {
@@ -72,6 +72,26 @@ def test_bad_input_fails_before_the_node_changes(env, change, message):
     rc, out = run(tmp_path, {**base, **change})
     assert rc != 0
     assert message in out, out[-3000:]
+    assert not (tmp_path / "install").exists()
+
+
+@pytest.mark.parametrize("version, yml_version, message", [
+    ("v2.11.2", "2.11.0", "Harbor v2.11.2 is not supported; this role renders harbor.yml for Harbor 2.12, 2.13, 2.14, 2.15"),
+    ("v2.16.0", "2.16.0", "Harbor v2.16.0 is not supported"),
+    (None, None, "is not a Harbor offline installer"),
+])
+def test_bundle_of_an_unsupported_release_is_refused(env, version, yml_version, message):
+    """The release is read from the bundle (image archive, harbor.yml.tmpl), not from its file name."""
+    tmp_path, base = env
+    bundle = tmp_path / "harbor-offline-installer-v2.15.2.tgz"
+    if version:
+        fake_bundle(bundle, version, yml_version)
+    else:
+        bundle.write_bytes(b"not really a bundle")
+    rc, out = run(tmp_path, {**base, "harbor_bundle_path": str(bundle),
+                             "harbor_bundle_sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()})
+    assert rc != 0
+    assert message in out and "harbor_bundle_path " + str(bundle) in out, out[-3000:]
     assert not (tmp_path / "install").exists()
 
 

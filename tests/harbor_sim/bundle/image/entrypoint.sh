@@ -9,7 +9,9 @@ case "$role" in
   core)
     args=(--listen 0.0.0.0:8080 --data /data --admin-password "${HARBOR_ADMIN_PASSWORD:?}"
           --registry-url "${REGISTRY_URL:?}" --external-url "${EXT_ENDPOINT:?}"
-          --log-level "${LOG_LEVEL:-INFO}")
+          --log-level "${LOG_LEVEL:-INFO}" --harbor-version "${HARBOR_SIM_VERSION:?}")
+    # install_cert.sh: the CA files prepare put in trust-certificates join the trust store at start
+    [ -d /harbor_cust_cert ] && args+=(--trust-ca-dir /harbor_cust_cert)
     [ -n "${DATABASE_URL:-}" ] && args+=(--database-url "$DATABASE_URL")
     [ -n "${REDIS_URL:-}" ] && args+=(--redis-url "$REDIS_URL")
     exec /opt/harbor-sim/venv/bin/python -m harbor_sim serve "${args[@]}"

@@ -26,8 +26,20 @@ from urllib.parse import quote
 
 import yaml
 
-VERSION = "v2.15.2-sim.1"
-IMAGE_TAG = VERSION
+try:  # in the image (PYTHONPATH) and in the tests (pytest's pythonpath)
+    from harbor_sim import versions
+except ImportError:  # pragma: no cover - run from a checkout by hand
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    from harbor_sim import versions
+
+# The bundle's Harbor release (one image serves every release): prepare() sets it from its argument,
+# else the environment the prepare wrapper passes (HARBOR_SIM_VERSION), else the newest.
+RELEASE = versions.HarborVersion()
+DEFAULT_UID = 10000  # g.py DEFAULT_UID: the uid Harbor's containers run as
+# prepare's trust-certificates directory (g.py shared_cert_dir) and its file names
+TRUST_DIR = os.path.join("shared", "trust-certificates")
+STORAGE_CA_BUNDLE = "storage_ca_bundle.crt"
+REDIS_TLS_CA = "redis_tls_ca.crt"
 TEMPLATE_CERT = "/your/certificate/path"
 TEMPLATE_KEY = "/your/private/key/path"
 STORAGE_DRIVERS = ("filesystem", "azure", "gcs", "s3", "swift", "oss")
@@ -143,7 +155,8 @@ def redis_url(cfg, db_index: int = 0) -> str:
         if ext.get("password"):
             cred += ":" + quote(str(ext["password"]), safe="")
         cred += "@"
-    tls = bool((ext.get("tlsOptions") or {}).get("enable"))
+    # external_redis.tlsOptions exists from 2.13 (get_redis_schema); older prepare ignores it
+    tls = RELEASE.has("prepare_redis_tls") and bool((ext.get("tlsOptions") or {}).get("enable"))
     if ext.get("sentinel_master_set"):
         scheme = "rediss+sentinel" if tls else "redis+sentinel"
         return f"{scheme}://{cred}{ext['host']}/{ext['sentinel_master_set']}/{db_index}"
@@ -220,6 +233,55 @@ def copy_https_cert(cfg, data_dir: str, hostfs: str) -> None:
             raise ConfigError(f"https file {src} does not exist on the host")
         with open(path, "rb") as fh:
             _write(os.path.join(data_dir, "secret", "cert", dest), fh.read(), mode)
+
+
+def _host_path(hostfs, path) -> str:
+    """utils/misc.py get_realpath: a host path as the prepare container sees it (under /hostfs)."""
+    return os.path.join(hostfs, str(path).lstrip("/"))
+
+
+def check_ca_bundle(cfg, data_dir, hostfs) -> None:
+    """utils/configs.py validate(): storage_service.ca_bundle must exist and be readable by Harbor's
+    uid 10000 (owned by it and owner-readable, or readable by others). A path under /data/ is looked
+    up in the container's /data (the data volume), any other one under /hostfs."""
+    bundle = str((cfg.get("storage_service") or {}).get("ca_bundle") or "")
+    if not bundle:
+        return
+    path = os.path.join(data_dir, bundle[len("/data/"):]) if bundle.startswith("/data/") else _host_path(hostfs, bundle)
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise ConfigError("Can not get file info") from None
+    readable = info.st_mode & 0o400 if info.st_uid == DEFAULT_UID else info.st_mode & 0o004
+    if not readable:
+        raise ConfigError(f"Cert File {bundle} should be owned by user with uid 10000 or readable by others")
+
+
+def prepare_trust_ca(cfg, config_dir, hostfs) -> list:
+    """utils/cert.py prepare_trust_ca: empty common/config/shared/trust-certificates and fill it with
+    storage_service.ca_bundle (storage_ca_bundle.crt) and, from 2.13, the external Redis TLS CA
+    (redis_tls_ca.crt); a missing source is skipped. The containers mount the directory at
+    /harbor_cust_cert and add its CA files to their trust store at start (install_cert.sh)."""
+    trust = os.path.join(config_dir, TRUST_DIR)
+    shutil.rmtree(trust, ignore_errors=True)
+    os.makedirs(trust)
+    sources = [((cfg.get("storage_service") or {}).get("ca_bundle"), STORAGE_CA_BUNDLE)]
+    redis = cfg.get("external_redis") or {}
+    if RELEASE.has("prepare_redis_tls") and (redis.get("tlsOptions") or {}).get("enable"):
+        sources.append(((redis.get("tlsOptions") or {}).get("rootCA"), REDIS_TLS_CA))
+    copied = []
+    for src, name in sources:
+        if not src:
+            continue
+        real = _host_path(hostfs, src)
+        if not os.path.isfile(real):
+            print(f"ca file {real} is not exist" if not os.path.exists(real) else f"{real} is not file")
+            continue
+        with open(real, "rb") as fh:
+            _write(os.path.join(trust, name), fh.read(), 0o644)
+        print(f"copy {src} to shared trust ca dir as name {name} ...")
+        copied.append(name)
+    return copied
 
 
 # ---- rendered files -----------------------------------------------------------------------------
@@ -318,13 +380,17 @@ def _health(test, interval="10s"):
             "start_period": "20s"}
 
 
+# docker-compose.yml.jinja: every container that makes outgoing TLS calls mounts trust-certificates
+TRUST_MOUNT = "./common/config/shared/trust-certificates:/harbor_cust_cert:z"
+
+
 def compose(cfg) -> dict:
     data = str(cfg["data_volume"]).rstrip("/") or "/"
     internal_db = not (cfg.get("external_database") or {}).get("harbor")
     internal_redis = not cfg.get("external_redis")
 
     def service(name, role, **extra):
-        body = {"image": f"goharbor/{name}:{IMAGE_TAG}", "container_name": extra.pop("container_name"),
+        body = {"image": f"goharbor/{name}:{RELEASE.harbor_version}", "container_name": extra.pop("container_name"),
                 "restart": "always", "command": [role], "networks": ["harbor"]}
         body.update(extra)
         return body
@@ -333,7 +399,7 @@ def compose(cfg) -> dict:
         "registry": service(
             "registry-photon", "registry", container_name="registry",
             volumes=[f"{data}/registry:/storage:z", "./common/config/registry/:/etc/registry/:z",
-                     f"{data}/secret/registry/root.crt:/etc/registry/root.crt:ro,z"],
+                     f"{data}/secret/registry/root.crt:/etc/registry/root.crt:ro,z", TRUST_MOUNT],
             healthcheck=_health("curl --fail -s -o /dev/null http://localhost:5000/")),
     }
     core_deps = ["registry"]
@@ -345,13 +411,14 @@ def compose(cfg) -> dict:
         core_deps.append("postgresql")
     if internal_redis:
         services["redis"] = service(
-            "redis-photon", "redis", container_name="redis", volumes=[f"{data}/redis:/var/lib/redis"],
+            "valkey-photon" if RELEASE.has("valkey_image") else "redis-photon", "redis", container_name="redis",
+            volumes=[f"{data}/redis:/var/lib/redis"],
             healthcheck=_health("redis-cli ping | grep -q PONG"))
         core_deps.append("redis")
     services["core"] = service(
         "harbor-core", "core", container_name="harbor-core", env_file=["./common/config/core/env"],
         volumes=[f"{data}/harbor-sim:/data:z", f"{data}/secret:/data/secret:z",
-                 f"{data}/secret/keys/secretkey:/etc/core/key:ro,z"],
+                 f"{data}/secret/keys/secretkey:/etc/core/key:ro,z", TRUST_MOUNT],
         depends_on=core_deps,
         healthcheck=_health("curl --fail -s -o /dev/null http://localhost:8080/api/v2.0/ping"))
     ports = [f"{int((cfg.get('http') or {}).get('port', 80))}:8080"]
@@ -373,6 +440,8 @@ def core_env(cfg) -> dict:
         "DATABASE_URL": database_url(cfg),
         "REDIS_URL": redis_url(cfg, 0),
         "LOG_LEVEL": {"fatal": "CRITICAL"}.get(str(cfg["log"]["level"]), str(cfg["log"]["level"]).upper()),
+        # harbor-sim: the release core plays (Harbor's core knows it from its build)
+        "HARBOR_SIM_VERSION": RELEASE.name,
         # regenerated on every run, as in Harbor (unused by the sim, kept for layout fidelity)
         "CORE_SECRET": _random(16),
         "JOBSERVICE_SECRET": _random(16),
@@ -386,10 +455,13 @@ def core_env(cfg) -> dict:
     return env
 
 
-def prepare(input_file, data_dir, config_dir, compose_dir, hostfs, with_trivy=False) -> None:
+def prepare(input_file, data_dir, config_dir, compose_dir, hostfs, with_trivy=False, release=None) -> None:
+    global RELEASE
+    RELEASE = versions.HarborVersion(release or os.environ.get("HARBOR_SIM_VERSION") or versions.DEFAULT)
     with open(input_file, encoding="utf-8") as fh:
         cfg = yaml.safe_load(fh)
     validate(cfg)
+    check_ca_bundle(cfg, data_dir, hostfs)
     if with_trivy:
         print("WARNING: --with-trivy: harbor-sim has no trivy adapter; continuing without it")
     if not cfg.get("https"):
@@ -402,6 +474,7 @@ def prepare(input_file, data_dir, config_dir, compose_dir, hostfs, with_trivy=Fa
     for path in ensure_persistent_secrets(data_dir):
         print(f"Generated {os.path.relpath(path, data_dir)} under data_volume")
     copy_https_cert(cfg, data_dir, hostfs)
+    prepare_trust_ca(cfg, config_dir, hostfs)
     with open(os.path.join(data_dir, "secret", "registry", "notify_secret"), encoding="ascii") as fh:
         notify_secret = fh.read().strip()
     # config dir content is regenerated from scratch each run, like Harbor does
