@@ -301,3 +301,85 @@ def test_unknown_version_refuses_nothing(script):
     assert module.version_errors({'ca_certificate': (2, 15, 0)}) == []
     assert module.version_errors({'ca_certificate': (2, 15, 0)}) == []
     assert len(calls) == 1
+
+
+# ----------------------------------------------------------------- the converge cycle
+class Thing(_harbor.Resource):
+    """A minimal object: name + description at /things."""
+    key = 'thing'
+    path = '/things'
+
+    def current(self, obj):
+        return {'description': obj.get('description') or ''}
+
+    def desired(self):
+        return {'description': self.params['description']}
+
+    def create_body(self):
+        return {'name': self.name, 'description': self.params['description']}
+
+
+def converge_module(check_mode=False, **params):
+    module = make_module(check_mode=check_mode)
+    module.params.update(dict(name='t1', state='present', description='new'), **params)
+    module._diff = True
+    module._version = ()
+    return module
+
+
+def listing(*items):
+    return Response(200, list(items), {'X-Total-Count': str(len(items))})
+
+
+def test_converge_creates_in_check_mode_without_writing(script):
+    queue, calls = script
+    queue.append(listing())
+    module = converge_module(check_mode=True)
+    module.converge(Thing(module))
+    assert module.result == {'changed': True, 'id': None, 'thing': {},
+                             'diff': {'before': {}, 'after': {'description': 'new'}}}
+    assert [c[0] for c in calls] == ['GET']
+
+
+def test_converge_updates_only_what_differs_and_reports_the_new_state(script):
+    queue, calls = script
+    queue.extend([listing({'id': 4, 'name': 't1', 'description': 'old'}), Response(200, None),
+                  Response(200, {'id': 4, 'name': 't1', 'description': 'new'})])
+    module = converge_module()
+    module.converge(Thing(module))
+    assert module.result['changed'] and module.result['thing']['description'] == 'new'
+    assert module.result['diff'] == {'before': {'description': 'old'}, 'after': {'description': 'new'}}
+    assert [(c[0], c[1].rsplit('/api/v2.0', 1)[1], c[3]) for c in calls[1:]] == [
+        ('PUT', '/things/4', {'description': 'new'}), ('GET', '/things/4', None)]
+
+
+def test_converge_409_on_create_converges_what_another_run_created(script):
+    queue, calls = script
+    queue.extend([listing(), Response(409, {'errors': [{'code': 'CONFLICT', 'message': 'exists'}]}),
+                  listing({'id': 7, 'name': 't1', 'description': 'new'})])
+    module = converge_module()
+    module.converge(Thing(module))
+    assert module.result['changed'] is False and module.result['id'] == 7 and 'diff' not in module.result
+    assert [c[0] for c in calls] == ['GET', 'POST', 'GET']
+
+
+def test_converge_lost_create_answer_looks_up_instead_of_resending(script):
+    queue, calls = script
+    queue.extend([listing(), lost_answer(), listing({'id': 9, 'name': 't1', 'description': 'new'}),
+                  Response(200, {'id': 9, 'name': 't1', 'description': 'new'})])
+    module = converge_module()
+    module.converge(Thing(module))
+    assert module.result['changed'] and module.result['id'] == 9
+    assert [c[0] for c in calls] == ['GET', 'POST', 'GET', 'GET']
+    queue.extend([listing(), lost_answer(), listing()])
+    module = converge_module()
+    with pytest.raises(HarborError, match='it is not in Harbor, so nothing was created: run again'):
+        module.converge(Thing(module))
+
+
+def test_converge_refuses_bad_input_before_any_request(script):
+    queue, calls = script
+    module = converge_module(name=' ')
+    with pytest.raises(HarborError, match='^name must not be empty$'):
+        module.converge(Thing(module))
+    assert calls == []
