@@ -127,10 +127,10 @@ def test_sim_requests_log(sim, admin, anon):
 
 
 def test_sim_faults_roundtrip_and_validation(admin):
-    assert admin.get("/_sim/faults").json() == {"blocked_hosts": [], "transfer_kbps": 0}
+    assert admin.get("/_sim/faults").json() == {"blocked_hosts": [], "transfer_kbps": 0, "rules": []}
     resp = admin.put("/_sim/faults", json={"blocked_hosts": ["127.0.0.1:1"], "transfer_kbps": 64})
     assert resp.status_code == 200
-    assert admin.get("/_sim/faults").json() == {"blocked_hosts": ["127.0.0.1:1"], "transfer_kbps": 64}
+    assert admin.get("/_sim/faults").json() == {"blocked_hosts": ["127.0.0.1:1"], "transfer_kbps": 64, "rules": []}
     assert admin.put("/_sim/faults", json={"transfer_kbps": -1}).status_code == 400
     assert admin.put("/_sim/faults", json={"blocked_hosts": "x"}).status_code == 400
     assert admin.put("/_sim/faults", json={"blocked_hosts": [], "transfer_kbps": 0}).status_code == 200
