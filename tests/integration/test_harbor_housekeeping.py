@@ -21,9 +21,10 @@ from housekeeping_support import scanner_adapter  # noqa: E402
 pytestmark = pytest.mark.integration
 
 # secrets of these targets: test_harbor_modules.check() fails when one shows up in the -vvv output
-test_harbor_modules.SECRETS.update(webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2',
-                                  scanner_key='k3y')
-TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook', 'harbor_audit_purge']
+test_harbor_modules.SECRETS.update(
+    webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2', scanner_key='k3y',
+    preheat_password='PreheatPw-8Jx3')
+TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook', 'harbor_audit_purge', 'harbor_scanner']
 
 
 @pytest.fixture(scope='module')
