@@ -24,7 +24,8 @@ pytestmark = pytest.mark.integration
 test_harbor_modules.SECRETS.update(
     webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2', scanner_key='k3y',
     preheat_password='PreheatPw-8Jx3')
-TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook', 'harbor_audit_purge', 'harbor_scanner', 'harbor_security', 'harbor_preheat_instance']
+TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook',
+           'harbor_audit_purge', 'harbor_scanner', 'harbor_security', 'harbor_preheat_instance']
 
 
 @pytest.fixture(scope='module')
