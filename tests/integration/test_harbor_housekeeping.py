@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 test_harbor_modules.SECRETS.update(
     webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2', scanner_key='k3y',
     preheat_password='PreheatPw-8Jx3')
+ROLE_PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'harbor_housekeeping_role.yml')
 TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook',
            'harbor_audit_purge', 'harbor_scanner', 'harbor_security', 'harbor_preheat_instance']
 
@@ -74,3 +75,14 @@ def test_target(sim, adapter, tmp_path, target):
         create_proxy_cache(sim, 'retention-cache')
     proc = run_playbook(target, sim.url, tmp_path, extra)
     check(proc, target)
+
+
+def test_housekeeping_role(sim, adapter, tmp_path):
+    """The harbor_housekeeping role applies every kind once; its second run changes nothing."""
+    create_project(sim, 'role-proj')
+    extra = {'adapter_url': adapter, 'harbor_target': 'role'}
+    for attempt in ('first', 'second'):
+        proc = run_playbook('role-' + attempt, sim.url, tmp_path, extra, playbook=ROLE_PLAYBOOK)
+        check(proc, 'role-' + attempt)
+    recap = [line for line in proc.stdout.splitlines() if line.startswith('localhost ')][-1]
+    assert 'changed=1 ' in recap, recap  # the garbage collection run, and nothing else

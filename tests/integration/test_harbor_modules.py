@@ -55,8 +55,8 @@ def collections_path():
     return root
 
 
-def run_playbook(target, sim_url, tmp_path, extra=None):
-    """Run one target; returns the completed process (stdout+stderr in .stdout)."""
+def run_playbook(target, sim_url, tmp_path, extra=None, playbook=PLAYBOOK):
+    """Run one target (of ``playbook``); returns the completed process (stdout+stderr in .stdout)."""
     variables = dict(SECRETS)
     variables.update(harbor_target=target, harbor_url=sim_url, harbor_username='admin')
     variables.update(extra or {})
@@ -78,7 +78,7 @@ def run_playbook(target, sim_url, tmp_path, extra=None):
         env.pop(key, None)
     bindir = os.path.dirname(sys.executable)
     command = [os.path.join(bindir, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', '-vvv',
-               '-e', '@%s' % vars_file, PLAYBOOK]
+               '-e', '@%s' % vars_file, playbook]
     proc = subprocess.run(command, env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False,
                           universal_newlines=True, timeout=900)
     (tmp_path / ('%s.log' % target)).write_text(proc.stdout)
