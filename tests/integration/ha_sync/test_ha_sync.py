@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'harbor_sim', 'tests'))
 from dataplane_support import make_oci_layout, skopeo, wait_for  # noqa: E402
+from housekeeping_support import blob_bytes  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -75,8 +76,10 @@ def push(sim, tmp_path, ref, user, password):
 @pytest.fixture(scope='module')
 def sims(tmp_path_factory):
     base = tmp_path_factory.mktemp('ha-sync')
-    a = testing.SimProcess(str(base / 'a'), admin_password=ADMIN)
-    b = testing.SimProcess(str(base / 'b'), admin_password=ADMIN)
+    # GC time window 0 (Harbor core's GC_TIME_WINDOW_HOURS): garbage collection frees a deletion at once
+    env = dict(os.environ, GC_TIME_WINDOW_HOURS='0')
+    a = testing.SimProcess(str(base / 'a'), admin_password=ADMIN, env=env)
+    b = testing.SimProcess(str(base / 'b'), admin_password=ADMIN, env=env)
     a.start()
     b.start()
     yield a, b
@@ -169,3 +172,28 @@ def test_reconcile_fails_while_a_peer_is_unreachable(sims, inventory, tmp_path):
         requests.put(a.url + '/_sim/faults', json={'blocked_hosts': []}, auth=('admin', ADMIN), timeout=10)
     assert proc.returncode != 0
     assert 'ha-harbor2-sync' in proc.stdout
+
+
+def test_gc_on_every_node_reclaims_a_replicated_deletion(sims, inventory, tmp_path):
+    """Issue 17: a deletion replicated to the peer frees storage on both nodes once each node runs its own
+    garbage collection (playbooks/housekeeping.yml with harbor_housekeeping_gc_run, every node)."""
+    a, b = sims
+    push(a, tmp_path, 'apps/gc:v1', 'dev1', DEV_PASSWORD)
+    wait_for(lambda: 'v1' in tags(b, 'apps/gc'), timeout=60, what='apps/gc:v1 on harbor2')
+    digest = api(a, '/projects/apps/repositories/gc/artifacts')[0]['digest']
+    requests.delete(a.url + '/api/v2.0/projects/apps/repositories/gc/artifacts/' + digest, auth=('admin', ADMIN),
+                    timeout=10).raise_for_status()
+    wait_for(lambda: not tags(b, 'apps/gc'), timeout=60, what='the deletion of apps/gc:v1 replicated to harbor2')
+    before = [blob_bytes(sim.data_dir) for sim in sims]
+    hosts = json.loads(inventory.read_text())
+    group = hosts['all']['children']['harbor']
+    group['vars'] = dict(group['vars'], harbor_housekeeping_gc_run=True)
+    for name, sim in zip(('harbor1', 'harbor2'), sims):
+        group['hosts'][name]['harbor_housekeeping_api_url'] = sim.url
+    gc_inventory = tmp_path / 'hosts-gc.json'
+    gc_inventory.write_text(json.dumps(hosts))
+    proc = playbook(os.path.join(REPO, 'playbooks', 'housekeeping.yml'), gc_inventory, tmp_path, 'housekeeping')
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    after = [blob_bytes(sim.data_dir) for sim in sims]
+    assert after[0] < before[0] and after[1] < before[1], (before, after)
+    assert proc.stdout.count('bytes freed') == 2 and ADMIN not in proc.stdout
