@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Start and remove the project's lab hosts: systemd containers on a docker network.
 
 The one launcher for every place that needs lab hosts: `make lab` (lab/lab.sh, from an Ansible

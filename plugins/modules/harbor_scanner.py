@@ -135,6 +135,9 @@ class Scanner(Resource):
         return dict((k, v) for k, v in (obj or {}).items() if k != 'access_credential')
 
     def current(self, obj):
+        if self.params['default'] is False and obj.get('is_default'):
+            raise HarborError('default=false: scanner %r is the default; make another scanner the default instead'
+                              % self.name)
         return {'url': normalize_url(obj.get('url')), 'description': obj.get('description') or '',
                 'auth': obj.get('auth') or 'none', 'skip_cert_verify': bool(obj.get('skip_certVerify')),
                 'use_internal_addr': bool(obj.get('use_internal_addr')), 'disabled': bool(obj.get('disabled')),
@@ -179,9 +182,6 @@ class Scanner(Resource):
 
     def update(self, existing, current, desired, changes, secret):
         fields = [key for key in changes if key != 'default']
-        if self.params['default'] is False and current['default']:
-            raise HarborError('default=false: scanner %r is the default; make another scanner the default instead'
-                              % self.name)
         if fields or secret:
             version = self.module.harbor_version()
             credential = secret or (version is not None and version < KEEPS_CREDENTIAL)
