@@ -264,6 +264,14 @@ class HarborModule(AnsibleModule):
         query['q'] = q if not query.get('q') else query['q'] + ',' + q
         return find_exact(self.list(path, query), name, key)
 
+    def find_project(self, name):
+        """The project named exactly ``name``; a HarborError naming the ``project`` option when Harbor
+        has none (the objects that belong to a project, and the lists limited to one)."""
+        project = self.find_by_name('/projects', name)
+        if not project:
+            raise HarborError('project: no project named %r exists in Harbor' % name)
+        return project
+
     # ------------------------------------------------------------------ the Harbor version
     def harbor_version(self):
         """(major, minor, patch) of the Harbor answering, read once from /systeminfo; None when it
@@ -435,6 +443,8 @@ class Resource(object):
     secret_alias = None     # a deprecated former name of update_secret
     secret_flag = None      # result key saying whether this run sent the secret
     since = {}              # {option: (major, minor, patch)}: options older Harbors do not have
+    project_scoped = False  # in the project the ``project`` option names (converge_main adds it; see prepare)
+    project_path = None     # of a project-scoped object: its collection under the project, for example 'members'
 
     def __init__(self, module):
         self.module = module
@@ -446,12 +456,20 @@ class Resource(object):
 
     # -- checks before any request (the name is one of them)
     def input_errors(self):
+        errors = []
         if not (self.name or '').strip():
-            return ['%s must not be empty' % self.name_option]
-        return []
+            errors.append('%s must not be empty' % self.name_option)
+        if self.project_scoped and self.name_option != 'project' and not (self.params['project'] or '').strip():
+            errors.append('project must not be empty')
+        return errors
 
     def prepare(self):
-        """Read what the object refers to (by name) before comparing; may fail naming the option."""
+        """Read what the object refers to (by name) before comparing; may fail naming the option.
+        Here: the project of a project-scoped object, and ``path`` under it when it has a ``project_path``."""
+        if self.project_scoped:
+            self.project = self.module.find_project(self.params['project'])
+            if self.project_path:
+                self.path = '/projects/%d/%s' % (self.project['project_id'], self.project_path)
 
     # -- reading
     def find(self):
@@ -519,9 +537,11 @@ class Resource(object):
 
 
 def converge_main(resource_class, argument_spec, **kwargs):
-    """A module's main(): its options plus ``state`` (and ``update_secret`` when the object has a
-    write-only secret), then the converge of one ``resource_class`` object."""
+    """A module's main(): its options plus ``state`` (``project`` when the object belongs to a project,
+    ``update_secret`` when it has a write-only secret), then the converge of one ``resource_class`` object."""
     spec = dict(argument_spec, state=dict(type='str', default='present', choices=['present', 'absent']))
+    if resource_class.project_scoped:
+        spec.update(project=dict(type='str', required=True))
     if resource_class.secret_option:
         spec.update(secret_argument_spec(alias=resource_class.secret_alias))
     module = HarborModule(argument_spec=spec, **kwargs)

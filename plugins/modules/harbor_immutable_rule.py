@@ -22,11 +22,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource.project
 options:
-  project:
-    description: Name of the project.
-    type: str
-    required: true
   tag_pattern:
     description: Tags the rule selects, a doublestar pattern such as V(v*) or V({latest,stable}).
     type: str
@@ -88,7 +85,7 @@ id:
   sample: 4
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import Resource, converge_main
 
 REPO_DECORATIONS = {'matches': 'repoMatches', 'excludes': 'repoExcludes'}
 
@@ -115,20 +112,14 @@ def selector_key(rule):
 class ImmutableRule(Resource):
     key = 'rule'
     name_option = 'tag_pattern'
+    project_scoped = True
+    project_path = 'immutabletagrules'
 
     def input_errors(self):
         errors = super(ImmutableRule, self).input_errors()
-        if not (self.params['project'] or '').strip():
-            errors.append('project must not be empty')
         if not (self.params['repository_pattern'] or '').strip():
             errors.append('repository_pattern must not be empty (** selects every repository)')
         return errors
-
-    def prepare(self):
-        project = self.module.find_by_name('/projects', self.params['project'])
-        if not project:
-            raise HarborError('project: no project named %r exists in Harbor' % self.params['project'])
-        self.path = '/projects/%d/immutabletagrules' % project['project_id']
 
     def find(self):
         wanted = selector_key(selectors(self.params))
@@ -185,7 +176,6 @@ class ImmutableRule(Resource):
 
 def main():
     converge_main(ImmutableRule, dict(
-        project=dict(type='str', required=True),
         tag_pattern=dict(type='str', required=True),
         tag_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
         repository_pattern=dict(type='str', default='**'),

@@ -160,8 +160,7 @@ def gather(module):
         result['replication_executions'] = module.list('/replication/executions', query)
     if 'repositories' in wanted or 'artifacts' in wanted:
         if params['project']:
-            if not module.find_by_name('/projects', params['project']):
-                raise HarborError('project: no project named %r exists in Harbor' % params['project'])
+            module.find_project(params['project'])
             projects = [params['project']]
         else:
             projects = [p['name'] for p in module.list('/projects')]

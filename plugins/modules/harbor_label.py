@@ -75,8 +75,7 @@ id:
 
 import re
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, Resource, converge_main, find_exact)
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import Resource, converge_main, find_exact
 
 COLOR_RE = re.compile(r'^#[0-9A-Fa-f]{6}$')
 SCOPES = {'global': 'g', 'project': 'p'}
@@ -101,10 +100,7 @@ class Label(Resource):
     def prepare(self):
         self.query = {'scope': SCOPES[self.params['scope']]}
         if self.params['scope'] == 'project':
-            project = self.module.find_by_name('/projects', self.params['project'])
-            if not project:
-                raise HarborError('project: no project named %r exists in Harbor' % self.params['project'])
-            self.query['project_id'] = project['project_id']
+            self.query['project_id'] = self.module.find_project(self.params['project'])['project_id']
 
     def find(self):
         return find_exact(self.module.list(self.path, dict(self.query, name=self.name)), self.name)

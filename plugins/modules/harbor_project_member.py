@@ -18,11 +18,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource.project
 options:
-  project:
-    description: Name of the project.
-    type: str
-    required: true
   user:
     description: Username of the member. Exactly one of O(user) and O(group) is required.
     type: str
@@ -77,7 +74,7 @@ member:
   sample: {id: 11, project_id: 5, entity_name: alice, entity_type: u, role_id: 2, role_name: developer}
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import Resource, converge_main
 
 ROLES = {'projectAdmin': 1, 'developer': 2, 'guest': 3, 'maintainer': 4, 'limitedGuest': 5}
 GROUP_TYPES = {'ldap': 1, 'http': 2, 'oidc': 3}
@@ -104,6 +101,8 @@ def member_body(params):
 
 class Member(Resource):
     key = 'member'
+    project_scoped = True
+    project_path = 'members'
 
     def __init__(self, module):
         super(Member, self).__init__(module)
@@ -122,12 +121,6 @@ class Member(Resource):
         if self.params['state'] == 'present' and not self.params['role']:
             errors.append('role is required when state=present')
         return errors
-
-    def prepare(self):
-        project = self.module.find_by_name('/projects', self.params['project'])
-        if not project:
-            raise HarborError('project: no project named %r exists in Harbor' % self.params['project'])
-        self.path = '/projects/%d/members' % project['project_id']
 
     def find(self):
         return find_member(self.module.list(self.path, {'entityname': self.name}), self.name, self.entity_type)
@@ -155,7 +148,6 @@ class Member(Resource):
 
 def main():
     converge_main(Member, dict(
-        project=dict(type='str', required=True),
         user=dict(type='str'),
         group=dict(type='str'),
         group_type=dict(type='str', default='oidc', choices=list(GROUP_TYPES)),

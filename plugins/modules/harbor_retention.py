@@ -23,11 +23,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource.project
 options:
-  project:
-    description: Name of the project.
-    type: str
-    required: true
   rules:
     description:
       - What the policy retains, 1 to 15 rules, no two alike. Required to create the policy.
@@ -186,6 +183,7 @@ class Retention(Resource):
     key = 'policy'
     path = '/retentions'
     name_option = 'project'
+    project_scoped = True
 
     def input_errors(self):
         errors = super(Retention, self).input_errors()
@@ -196,11 +194,6 @@ class Retention(Resource):
         if cron and cron_error(cron):
             errors.append('cron %r %s' % (cron, cron_error(cron)))
         return errors
-
-    def prepare(self):
-        self.project = self.module.find_by_name('/projects', self.name)
-        if not self.project:
-            raise HarborError('project: no project named %r exists in Harbor' % self.name)
 
     def find(self):
         """The policy's id is the project's metadata retention_id."""
@@ -241,7 +234,6 @@ class Retention(Resource):
 
 def main():
     converge_main(Retention, dict(
-        project=dict(type='str', required=True),
         rules=dict(type='list', elements='dict', options=dict(
             template=dict(type='str', required=True, choices=['latestPushedK', 'latestPulledN', 'nDaysSinceLastPush',
                                                               'nDaysSinceLastPull', 'always']),

@@ -218,9 +218,7 @@ def current_view(robot):
 def find_robot(module, params):
     stored = stored_name(params)
     if params['level'] == 'project':
-        project = module.find_by_name('/projects', params['project'])
-        if not project:
-            raise HarborError('project: no project named %r exists in Harbor' % params['project'])
+        project = module.find_project(params['project'])
         query = {'q': 'Level=project,ProjectID=%d,name=%s' % (project['project_id'], q_value(stored))}
     else:
         query = {'q': 'Level=system,name=%s' % q_value(stored)}

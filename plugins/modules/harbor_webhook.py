@@ -22,11 +22,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource.project
 options:
-  project:
-    description: Name of the project.
-    type: str
-    required: true
   name:
     description: Name of the policy, unique in the project.
     type: str
@@ -146,11 +143,11 @@ def masked(targets, changed_from=None):
 
 class Webhook(Resource):
     key = 'webhook'
+    project_scoped = True
+    project_path = 'webhook/policies'
 
     def input_errors(self):
         errors = super(Webhook, self).input_errors()
-        if not (self.params['project'] or '').strip():
-            errors.append('project must not be empty')
         for index, target in enumerate(self.params['targets'] or []):
             parts = urlsplit((target['address'] or '').strip())
             if parts.scheme not in ('http', 'https') or not parts.netloc:
@@ -162,12 +159,6 @@ class Webhook(Resource):
         if self.params['targets'] is not None and not self.params['targets']:
             errors.append('targets must not be empty')
         return errors
-
-    def prepare(self):
-        project = self.module.find_by_name('/projects', self.params['project'])
-        if not project:
-            raise HarborError('project: no project named %r exists in Harbor' % self.params['project'])
-        self.path = '/projects/%d/webhook/policies' % project['project_id']
 
     def find(self):
         for policy in self.module.list(self.path):
@@ -217,7 +208,6 @@ class Webhook(Resource):
 
 def main():
     converge_main(Webhook, dict(
-        project=dict(type='str', required=True),
         name=dict(type='str', required=True),
         description=dict(type='str'),
         enabled=dict(type='bool', default=True),

@@ -4,7 +4,7 @@
 # (removed locally first, so every pull fetches its manifest and blobs). TLS is verified with the CA
 # bundle Docker trusts for the name (/etc/docker/certs.d/<name>/ca.crt; during a CA change it holds
 # the old and the new CA). Every request is appended to the log as
-# "<epoch seconds> <ping|pull> <ok|fail>".
+# "<epoch seconds> <ping|pull> <ok|fail>", a failed pull followed by what docker said.
 #   dm-vip-client-loop.sh <VIP name> <image> <log> <stop file> <time limit seconds>
 set -u
 name=$1 image=$2 log=$3 stop=$4
@@ -25,10 +25,10 @@ pings=$!
 
 while running; do
   docker image rm "$image" > /dev/null 2>&1
-  if timeout 60 docker pull --quiet "$image" > /dev/null 2>&1; then
+  if out=$(timeout 60 docker pull --quiet "$image" 2>&1); then
     echo "$(date +%s.%N) pull ok" >> "$log"
   else
-    echo "$(date +%s.%N) pull fail" >> "$log"
+    echo "$(date +%s.%N) pull fail $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)" >> "$log"
   fi
 done
 wait "$pings"

@@ -1,12 +1,14 @@
 """Harbor installed by the harbor role from the sim bundle with the role's defaults: containers,
 files, API over verified TLS (was the harbor_single scenario; these nodes are converged anyway)."""
 
+import itertools
 import json
 import time
 
 import pytest
+import requests
 
-from conftest import ADMIN, NODES
+from conftest import ADMIN, NODES, controller_ca, node
 
 testinfra_hosts = ["harbor"]
 CONTAINERS = ["nginx", "harbor-core", "registry", "harbor-db", "redis"]
@@ -59,3 +61,24 @@ def test_admin_password_from_the_role(host):
     code = host.check_output("curl -s -o /dev/null -w '%%{http_code}' --cacert /etc/harbor/tls/ca.crt "
                              "-u %s https://%s/api/v2.0/users/current", f"{ADMIN[0]}:{ADMIN[1]}", _address(host))
     assert code == "200"
+
+
+def test_the_nodes_share_one_token_signing_pair():
+    sums = {name: node(name).check_output("cat /data/secret/core/private_key.pem /data/secret/registry/root.crt"
+                                          " | sha256sum") for name in NODES}
+    assert len(set(sums.values())) == 1, sums
+
+
+@pytest.mark.parametrize("issuer,checker", list(itertools.permutations(sorted(NODES), 2)))
+def test_a_registry_token_from_one_node_is_accepted_by_the_other(issuer, checker):
+    # A docker pull whose VIP moves between its token and its manifest/blob requests (harbor role,
+    # harbor_share_token_key); with a pair per node the other registry answers 401.
+    token = requests.get(f"https://{NODES[issuer]}/service/token", auth=ADMIN, verify=controller_ca(), timeout=30,
+                         params={"service": "harbor-registry", "scope": "repository:apps/dm-before:pull"})
+    assert token.status_code == 200, token.text
+    manifest = requests.get(
+        f"https://{NODES[checker]}/v2/apps/dm-before/manifests/v1", verify=controller_ca(), timeout=30,
+        headers={"Authorization": f"Bearer {token.json()['token']}",
+                 "Accept": "application/vnd.docker.distribution.manifest.v2+json, "
+                           "application/vnd.oci.image.manifest.v1+json"})
+    assert manifest.status_code == 200, manifest.text

@@ -15,6 +15,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
+# harbor_cert_run.yml shows the module's result as one debug message that starts with this
+RESULT_MARK = 'HC_RESULT '
+
+
+def shown_result(output):
+    """The result harbor_cert_run.yml showed: the debug task's msg line, parsed twice (callback JSON, then ours)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip().startswith('"msg": "%s' % RESULT_MARK)]
+    assert len(lines) == 1, 'expected one result line in the output:\n%s' % output
+    message = json.loads('{%s}' % lines[0].rstrip(','))['msg']
+    return json.loads(message[len(RESULT_MARK):])
 
 
 def ansible_env(tmp_path):
@@ -29,6 +39,9 @@ def ansible_env(tmp_path):
         ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
         ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-local'),
         ANSIBLE_REMOTE_TEMP=str(tmp_path / 'ansible-remote'),
+        # the default callback with JSON results: Pki.run reads the module result from this output
+        ANSIBLE_STDOUT_CALLBACK='ansible.builtin.default',
+        ANSIBLE_CALLBACK_RESULT_FORMAT='json',
     )
     return env
 
@@ -72,13 +85,9 @@ class Pki(object):
         return hc
 
     def run(self, check=False, diff=False, **options):
-        result_file = self.tmp_path / 'result.json'
-        if result_file.exists():
-            result_file.unlink()
         _rc, self.last_output = ansible_playbook(
-            self.tmp_path, 'harbor_cert_run.yml',
-            dict(hc=self.options(**options), hc_result_file=str(result_file)), check=check, diff=diff)
-        return json.loads(result_file.read_text())
+            self.tmp_path, 'harbor_cert_run.yml', dict(hc=self.options(**options)), check=check, diff=diff)
+        return shown_result(self.last_output)
 
     def snapshot(self):
         """Every file in the PKI directory: name -> (mtime_ns, mode, bytes)."""

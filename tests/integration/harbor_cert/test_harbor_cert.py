@@ -13,7 +13,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from cert_playbook import ansible_playbook
+from cert_playbook import ansible_playbook, shown_result
 
 pytestmark = pytest.mark.integration
 
@@ -258,11 +258,9 @@ def test_missing_cryptography_gives_missing_required_lib(pki, tmp_path):
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(bare)], check=True)
     probe = subprocess.run([str(bare / 'bin' / 'python'), '-c', 'import cryptography'], stderr=subprocess.PIPE, check=False)
     assert probe.returncode != 0, 'the bare venv unexpectedly has cryptography'
-    result_file = tmp_path / 'result.json'
-    ansible_playbook(tmp_path, 'harbor_cert_run.yml', dict(
-        hc=pki.options(subject_alt_names=SANS), hc_result_file=str(result_file),
-        ansible_python_interpreter=str(bare / 'bin' / 'python')))
-    result = __import__('json').loads(result_file.read_text())
+    _rc, output = ansible_playbook(tmp_path, 'harbor_cert_run.yml', dict(
+        hc=pki.options(subject_alt_names=SANS), ansible_python_interpreter=str(bare / 'bin' / 'python')))
+    result = shown_result(output)
     assert result['failed'] and 'Failed to import the required Python library (cryptography)' in result['msg']
     assert list(pki.dir.iterdir()) == []
 

@@ -64,3 +64,48 @@ def test_short_keeps_the_useful_part():
                     "verify failed: unable to get local issuer certificate (_ssl.c:1006)')))")
     assert _short(tls) == 'certificate verify failed: unable to get local issuer certificate'
     assert _short(Exception('other')) == 'other'
+
+
+class FakeProjects(object):
+    """The part of HarborModule that Resource.prepare uses, with Harbor's projects in a dict."""
+
+    def __init__(self, params, projects):
+        self.params = params
+        self.projects = projects
+
+    def find_by_name(self, path, name):
+        assert path == '/projects'
+        return self.projects.get(name)
+
+    def find_project(self, name):
+        from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborModule
+        return HarborModule.find_project(self, name)
+
+
+def test_project_scoped_resource_reads_its_project_and_path():
+    from ansible_collections.harborops.ha.plugins.module_utils._harbor import Resource
+
+    class Member(Resource):
+        project_scoped = True
+        project_path = 'members'
+
+    module = FakeProjects({'name': 'alice', 'project': 'team-a'}, {'team-a': {'project_id': 7, 'name': 'team-a'}})
+    member = Member(module)
+    member.prepare()
+    assert member.project['project_id'] == 7 and member.path == '/projects/7/members'
+    assert Member(FakeProjects({'name': 'alice', 'project': ' '}, {})).input_errors() == ['project must not be empty']
+
+
+def test_project_scoped_resource_names_the_missing_project():
+    import pytest
+    from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource
+
+    class Policy(Resource):
+        project_scoped = True
+        name_option = 'project'
+        path = '/retentions'
+
+    policy = Policy(FakeProjects({'project': 'nope'}, {}))
+    with pytest.raises(HarborError, match="^project: no project named 'nope' exists in Harbor$"):
+        policy.prepare()
+    assert policy.path == '/retentions'

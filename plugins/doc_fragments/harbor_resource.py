@@ -1,0 +1,20 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) harborops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The option module_utils/_harbor.py converge_main adds for an object that belongs to a project
+    # (Resource.project_scoped).
+    PROJECT = r'''
+options:
+  project:
+    description: Name of the project.
+    type: str
+    required: true
+'''
