@@ -83,7 +83,8 @@ lab-destroy:
 # HARBOR_SIM_VERSION: the Harbor release the bundle plays (tests/harbor_sim/harbor_sim/versions.py
 # SUPPORTED); empty: the newest, in build/bundle, what make lab deploys; another release goes to
 # build/bundle/<release> (make lab HARBOR_SIM_VERSION=2.12.4 deploys that one); sim-bundle-oldest
-# builds the oldest supported release's into build/bundle/<release>.
+# builds the oldest supported release's into build/bundle/<release>. molecule's shared_storage
+# installs the oldest supported release (sim-bundle-oldest), dual_master the newest (sim-bundle).
 HARBOR_SIM_VERSION ?=
 HARBOR_SIM_OLDEST := $(shell grep -m1 '^SUPPORTED = ' tests/harbor_sim/harbor_sim/versions.py | grep -o '[0-9]*[.][0-9]*[.][0-9]*' | head -n1)
 export SIM_BUNDLE_DIR := $(BUILD)/bundle$(if $(HARBOR_SIM_VERSION),/$(HARBOR_SIM_VERSION))
@@ -130,7 +131,7 @@ test-sanity: venv
 test-lint: venv
 	$(TIER) lint ansible-lint --profile production
 
-test-molecule: venv lab-image sim-bundle
+test-molecule: venv lab-image sim-bundle sim-bundle-oldest
 	$(TIER) molecule bash scripts/run-molecule.sh $(MOLECULE_SCENARIOS)
 
 ## --- packaging --------------------------------------------------------------------------------

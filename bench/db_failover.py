@@ -24,7 +24,14 @@ import lab_docker as lab
 
 
 def cluster(via):
-    return json.loads(lab.sh(via, "curl -sf http://%s:8008/cluster" % lab.address(via)))
+    return json.loads(lab.sh(via, "curl -sf --cacert /etc/patroni/tls/ca.crt https://%s:8008/cluster" % lab.address(via)))
+
+
+def patroni_settings():
+    """The settings Patroni runs with (its dynamic configuration, GET /config), not the inventory's."""
+    via = next(h for h in lab.HOSTS if lab.running(h))
+    config = json.loads(lab.sh(via, "curl -sf --cacert /etc/patroni/tls/ca.crt https://%s:8008/config" % lab.address(via)))
+    return {k: config.get(k) for k in ("ttl", "loop_wait", "retry_timeout", "synchronous_mode")}
 
 
 def healthy(via):
@@ -41,7 +48,8 @@ def one_run(settings):
     observer = next(h for h in lab.HOSTS if h != leader)
     redis_master = lab.sh(observer, "redis-cli -p 26379 --raw SENTINEL get-master-addr-by-name harbor").split()[0]
     redis_master_killed = redis_master == lab.address(leader)
-    dsn = "host=127.0.0.1 port=5000 dbname=registry user=harbor password=%s" % settings["postgresql_harbor_password"]
+    dsn = ("host=127.0.0.1 port=5000 dbname=registry user=harbor password=%s sslmode=verify-ca "
+           "sslrootcert=/etc/patroni/tls/ca.crt" % settings["postgresql_harbor_password"])
     result = lab.run_probe(observer, lab.REPO / "bench" / "pg_write_probe.py",
                            ["--dsn", dsn, "--seconds", "150", "--settle", "3"], timeout=200)
     harbor_result = None
@@ -83,9 +91,7 @@ def one_run(settings):
 
 def main():
     lab.measure("db_failover: leader fails -> endpoint writable (seconds), Harbor healthy through the VIP "
-                "(harbor_healthy_seconds)", one_run, lambda settings: {"fault": settings["fault"], "patroni": {
-                    k: settings[k] for k in ("postgresql_patroni_ttl", "postgresql_patroni_loop_wait",
-                                             "postgresql_patroni_retry_timeout", "postgresql_synchronous_mode")}},
+                "(harbor_healthy_seconds)", one_run, lambda settings: {"fault": settings["fault"], "patroni": patroni_settings()},
                 __doc__, faults=["host", "patroni"])
 
 

@@ -1,6 +1,7 @@
 """Helpers the failover benchmarks share: run commands in the lab's containers with `docker`."""
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import subprocess
@@ -83,11 +84,15 @@ def measure(name, one_run, extra, description, faults=None):
         parser.add_argument("--fault", choices=faults, default=faults[0])
     args = parser.parse_args()
     settings = {**lab_vars(), "fault": getattr(args, "fault", None)}
+    started, load_before = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), os.getloadavg()
     samples = []
     for number in range(1, args.runs + 1):
         samples.append(one_run(settings))
         print("run %d: %s" % (number, samples[-1]), flush=True)
-    summary = report(name, samples, extra(settings))
+    summary = report(name, samples, {"date": started, "cpus": os.cpu_count(),
+                                     "load_average_before": [round(x, 2) for x in load_before],
+                                     "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                                     **extra(settings)})
     if args.json:
         pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

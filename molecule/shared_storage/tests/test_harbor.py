@@ -54,6 +54,8 @@ def test_harbor_yml_uses_the_shared_backends(name):
     cfg = harbor_yml(name)
     db = cfg["external_database"]["harbor"]
     assert (db["host"], db["port"], db["db_name"], db["username"]) == (NODES[name], 5000, "registry", "harbor")
+    # TLS verified against the collection's CA, which prepare installs in every container's trust store
+    assert db["ssl_mode"] == "verify-ca" and cfg["storage_service"]["ca_bundle"] == "/etc/harbor/tls/ca.crt", cfg
     redis = cfg["external_redis"]
     assert redis["sentinel_master_set"] == "harbor"
     assert sorted(redis["host"].split(",")) == ["172.30.3.11:26379", "172.30.3.12:26379", "172.30.3.13:26379"]
@@ -69,9 +71,12 @@ def test_core_reaches_the_database_through_the_nodes_own_endpoint(name):
     env = host.file("/opt/harbor/current/common/config/core/env").content_string
     assert f"@{NODES[name]}:5000/registry" in env
     # the HAProxy endpoint on the node answers as the writable leader
-    cmd = host.run("docker exec harbor-core /opt/harbor-sim/venv/bin/python -c %s", "import psycopg, os; c = psycopg.connect(os.environ['DATABASE_URL']); "
-                   "print(c.execute('SELECT pg_is_in_recovery()').fetchone()[0])")
-    assert cmd.rc == 0 and cmd.stdout.strip() == "False", cmd.stdout + cmd.stderr
+    # over TLS: the core's trust store (system + trust-certificates, as install_cert.sh builds it)
+    cmd = host.run("docker exec harbor-core /opt/harbor-sim/venv/bin/python -c %s",
+                   "import psycopg, os; c = psycopg.connect(os.environ['DATABASE_URL'], sslrootcert='/data/trust/ca-bundle.crt'); "
+                   "print(c.execute('SELECT pg_is_in_recovery(), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()').fetchone())")
+    assert cmd.rc == 0 and cmd.stdout.strip() == "(False, True)", cmd.stdout + cmd.stderr
+    assert "sslmode=verify-ca" in env
 
 
 def test_secret_key_token_key_and_certificate_are_identical_on_both_nodes():

@@ -24,19 +24,33 @@ def address(name):
     return host(name).interface("eth0").addresses[0]
 
 
-def psql(name, sql, port=5432, hostaddr="127.0.0.1", user="postgres", password=None, db="postgres"):
+# The collection's CA on the database hosts (harborops.ha.postgresql, for PostgreSQL and Patroni).
+CA = "/etc/patroni/tls/ca.crt"
+
+
+def psql_run(name, sql, port=5432, hostaddr="127.0.0.1", user="postgres", password=None, db="postgres",
+             sslmode=None):
+    """Local connections (127.0.0.1:5432) may be plain; anything else goes over TLS, the server
+    verified against the CA (through an endpoint the server's name is not the address asked)."""
     password = password or LAB["postgresql_superuser_password"]
-    cmd = host(name).run(
-        "PGPASSWORD=%s PGCONNECT_TIMEOUT=5 psql -h %s -p %s -U %s -d %s -qAt -c %s",
-        password, hostaddr, str(port), user, db, sql,
+    sslmode = sslmode or ("disable" if (hostaddr, port) == ("127.0.0.1", 5432) else "verify-ca")
+    return host(name).run(
+        "PGPASSWORD=%s PGSSLMODE=%s PGSSLROOTCERT=%s PGCONNECT_TIMEOUT=5 psql -h %s -p %s -U %s -d %s -qAt -c %s",
+        password, sslmode, CA, hostaddr, str(port), user, db, sql,
     )
+
+
+def psql(name, sql, **kwargs):
+    cmd = psql_run(name, sql, **kwargs)
     assert cmd.rc == 0, cmd.stderr
     return cmd.stdout.strip()
 
 
-def redis(name, *args, port=6379, target="127.0.0.1"):
-    auth = "REDISCLI_AUTH=%s " % LAB["redis_password"] if port == 6379 else ""
-    cmd = host(name).run(auth + "redis-cli --no-auth-warning --raw -h %s -p %s " + " ".join(["%s"] * len(args)),
+def redis(name, *args, port=6379, target="127.0.0.1", auth=True):
+    """redis-cli on host `name`; at Sentinel (26379) as its administrator (the role's user)."""
+    user = "--user harborops " if port == 26379 else ""
+    password = "REDISCLI_AUTH=%s " % LAB["redis_password"] if auth else ""
+    cmd = host(name).run(password + "redis-cli " + user + "--no-auth-warning --raw -h %s -p %s " + " ".join(["%s"] * len(args)),
                          target, str(port), *args)
     assert cmd.rc == 0, cmd.stderr
     return cmd.stdout.strip().splitlines()
@@ -52,7 +66,7 @@ def test_exactly_one_writable_primary(primaries):
 
 
 def test_primary_is_patroni_leader(primaries):
-    cluster = json.loads(host(DB_HOSTS[0]).check_output("curl -sf http://%s:8008/cluster", address(DB_HOSTS[0])))
+    cluster = json.loads(host(DB_HOSTS[0]).check_output("curl -sf --cacert %s https://%s:8008/cluster", CA, address(DB_HOSTS[0])))
     leaders = [m["name"] for m in cluster["members"] if m["role"] == "leader"]
     assert leaders == primaries
 
@@ -66,6 +80,15 @@ def test_replicas_stream_from_the_primary(primaries):
     assert [r[2] for r in replicas].count("sync") == 1, replicas
 
 
+def test_no_false_failover():
+    """Patroni's timeline history: one promotion per leader the side effect killed, none besides
+    (a failover that no fault caused, e.g. a missed leader-key refresh under load, adds one)."""
+    history = json.loads(host(DB_HOSTS[0]).check_output("curl -sf --cacert %s https://%s:8008/history", CA,
+                                                        address(DB_HOSTS[0])))
+    record = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "side_effect.json"
+    assert len(history) == (1 if record.exists() else 0), history
+
+
 def test_replication_slots_are_active(primaries):
     slots = psql(primaries[0], "SELECT count(*) FROM pg_replication_slots WHERE active")
     assert int(slots) == len(DB_HOSTS) - 1
@@ -76,6 +99,35 @@ def test_endpoint_on_every_db_host_reaches_the_leader(via, primaries):
     assert psql(via, "SELECT pg_is_in_recovery()", port=5000) == "f"
     served_by = psql(via, "SELECT inet_server_addr()", port=5000)
     assert served_by == address(primaries[0])
+
+
+@pytest.mark.parametrize("endpoint", ["127.0.0.1", "172.30.3.21"])
+def test_plain_text_connection_to_the_endpoint_is_refused(endpoint):
+    """Harbor's user, right password, no TLS, through a database host's and a Harbor node's endpoint:
+    the leader has no rule for it (hostssl only). With TLS the same connection works."""
+    cmd = psql_run(DB_HOSTS[1], "SELECT 1", port=5000, hostaddr=endpoint, user="harbor",
+                   password=LAB["postgresql_harbor_password"], db="registry", sslmode="disable")
+    assert cmd.rc != 0 and "no encryption" in cmd.stderr, cmd.stdout + cmd.stderr
+    assert psql(DB_HOSTS[1], "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", port=5000, hostaddr=endpoint,
+                user="harbor", password=LAB["postgresql_harbor_password"], db="registry") == "t"
+
+
+def test_replication_is_encrypted(primaries):
+    rows = psql(primaries[0], "SELECT r.application_name, s.ssl FROM pg_stat_replication r "
+                "JOIN pg_stat_ssl s ON s.pid = r.pid ORDER BY 1")
+    assert [r.split("|")[1] for r in rows.splitlines()] == ["t"] * (len(DB_HOSTS) - 1), rows
+
+
+@pytest.mark.parametrize("name", DB_HOSTS)
+def test_patroni_api_answers_only_on_https(name):
+    ip = address(name)
+    plain = host("ss-db1").run("curl -s -o /dev/null -w '%%{http_code}' --max-time 5 http://%s:8008/patroni", ip)
+    assert plain.stdout.strip() in ("000", ""), plain.stdout  # no HTTP answer at all
+    state = json.loads(host("ss-db1").check_output("curl -sf --cacert %s https://%s:8008/patroni", CA, ip))
+    assert state["state"] in ("running", "streaming"), state
+    # the certificate is this host's (its address is in it) and signed by the collection's CA
+    unknown = host("ss-db1").run("curl -s -o /dev/null --max-time 5 https://%s:8008/patroni", ip)
+    assert unknown.rc == 60, unknown.stderr  # curl: peer certificate cannot be authenticated with the system CAs
 
 
 def test_harbor_user_writes_its_database_through_the_endpoint():
@@ -120,15 +172,52 @@ def test_three_sentinels_agree_on_the_master():
     assert int(fields["num-slaves"]) == len(DB_HOSTS) - 1
 
 
+# Harmless if they were allowed (the lab's own down-after value, a reset of no master set), so a
+# regression fails these tests without wrecking the lab for the tests after them.
+@pytest.mark.parametrize("command", [["SENTINEL", "SET", "harbor", "down-after-milliseconds", "3000"],
+                                     ["SENTINEL", "RESET", "no-such-master-set"],
+                                     ["SENTINEL", "CONFIG", "GET", "*"], ["ACL", "LIST"]])
+def test_sentinel_refuses_unauthenticated_commands(command):
+    """From another host, without a password: refused. Only where the master is may be asked."""
+    master = redis(DB_HOSTS[1], "SENTINEL", "get-master-addr-by-name", "harbor", port=26379,
+                   target=address(DB_HOSTS[0]), auth=False)
+    assert len(master) == 2 and master[1] == "6379", master
+    answer = redis(DB_HOSTS[1], *command, port=26379, target=address(DB_HOSTS[0]), auth=False)
+    assert answer and answer[0].startswith("NOPERM"), answer
+    # with the administrator's password the same Sentinel answers
+    assert redis(DB_HOSTS[1], "SENTINEL", "master", "harbor", port=26379, target=address(DB_HOSTS[0]))[:2] == ["name", "harbor"]
+
+
 def test_sentinel_config_keeps_the_role_block_and_sentinel_state():
     text = host(DB_HOSTS[0]).file("/etc/redis/sentinel.conf").content_string
     assert "# BEGIN harborops.ha sentinel" in text and "sentinel monitor harbor" in text
     assert text.index("# END harborops.ha sentinel") < text.index("sentinel monitor harbor")
 
 
+ETCD_TLS = "--cacert /etc/etcd/tls/ca.crt --cert /etc/etcd/tls/server.crt --key /etc/etcd/tls/server.key"
+# a v3 range read of everything Patroni keeps under /service/ (base64 of "/service/" and "/service0")
+PATRONI_KEYS = '{"key": "L3NlcnZpY2Uv", "range_end": "L3NlcnZpY2Uw"}'
+
+
 def test_etcd_cluster_is_healthy():
     for h in DB_HOSTS:
-        assert json.loads(host(h).check_output("curl -sf http://127.0.0.1:2379/health"))["health"] == "true"
+        health = host(h).check_output("curl -sf %s https://%s:2379/health" % (ETCD_TLS, address(h)))
+        assert json.loads(health)["health"] == "true"
+
+
+@pytest.mark.parametrize("name", DB_HOSTS)
+def test_etcd_refuses_clients_without_a_certificate(name):
+    """From another host: plain HTTP and TLS without a client certificate read nothing; with this
+    host's certificate (the collection's CA) Patroni's keys are there."""
+    url = "https://%s:2379/v3/kv/range" % address(name)
+    client = host("ss-db1" if name != "ss-db1" else "ss-db2")
+    plain = client.run("curl -sf --max-time 5 -X POST -d %s %s", PATRONI_KEYS, url.replace("https://", "http://"))
+    assert plain.rc != 0 and "kvs" not in plain.stdout, plain.stdout
+    no_cert = client.run("curl -sf --max-time 5 --cacert /etc/etcd/tls/ca.crt -X POST -d %s %s", PATRONI_KEYS, url)
+    assert no_cert.rc != 0 and "kvs" not in no_cert.stdout, no_cert.stdout
+    keys = json.loads(client.check_output("curl -sf --max-time 5 %s -X POST -d %s %s" % (ETCD_TLS, "%s", "%s"),
+                                          PATRONI_KEYS, url))
+    assert int(keys["count"]) > 0, keys
 
 
 def test_nfs_export_served_by_ganesha():
