@@ -104,6 +104,6 @@ def test_replication_to_the_peer_with_tls_verified_without_endpoint_ca():
     started = api(src_ip, "POST", "/replication/executions", json={"policy_id": policy_id})
     assert started.status_code == 201, started.text
     execution = _wait_execution(src_ip, started.headers["Location"])
-    assert execution["status"] == "Succeeded", execution
+    assert execution["status"] == "Succeed", execution
     copied = api(peer_ip, "GET", f"/projects/tlsrep-copy-{run}/repositories/release/artifacts").json()
     assert [a["digest"] for a in copied] == [a["digest"] for a in source]
