@@ -169,6 +169,7 @@ class ImmutableRule(Resource):
 
 def main():
     converge_main(ImmutableRule, dict(
+        tag_pattern=dict(type='str', required=True),
         tag_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
         repository_pattern=dict(type='str', default='**'),
         repository_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
