@@ -20,9 +20,11 @@ description:
     if a step fails the robot is removed again, or, when even that fails, stays disabled and the next run completes it.
   - Without O(secret) Harbor generates one, which is returned once, on creation, in RV(secret).
     Set C(no_log) to V(true) on such a task, as Ansible does not know that value is sensitive.
+author:
+  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_attributes
 options:
   name:
     description:
@@ -83,6 +85,11 @@ options:
     type: str
     choices: [always, on_create]
     default: on_create
+  state:
+    description: Whether the robot should exist.
+    type: str
+    choices: [present, absent]
+    default: present
 '''
 
 EXAMPLES = r'''

@@ -16,14 +16,21 @@ description:
   - Users can only be created while Harbor's authentication mode is C(db_auth).
   - Harbor never returns passwords, so O(password) is only sent on creation unless O(update_secret=always).
   - The built-in C(admin) account (user id 1) is not listed by Harbor's user API and cannot be managed here.
+author:
+  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_attributes
 options:
   username:
     description: Login name.
     type: str
     required: true
+  state:
+    description: Whether the user should exist.
+    type: str
+    choices: [present, absent]
+    default: present
   email:
     description: E-mail address (unique in Harbor). Required to create a user.
     type: str
