@@ -17,7 +17,7 @@ __metaclass__ = type
 import json
 import time
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     changed_keys, cron_error, diff_view)
 
@@ -28,11 +28,35 @@ FINAL_STATUSES = ('Success', 'Error', 'Stopped')
 POLL_DELAY = 1
 
 
-def schedule_argument_spec():
-    """The ``schedule`` option: ``{type, cron}``."""
-    return dict(schedule=dict(type='dict', options=dict(
+def schedule_argument_spec(option='schedule'):
+    """The ``schedule`` option (or ``option``): ``{type, cron}`` (doc fragment harborops.ha.harbor_schedule)."""
+    return {option: dict(type='dict', options=dict(
         type=dict(type='str', required=True, choices=SCHEDULE_TYPES),
-        cron=dict(type='str'))))
+        cron=dict(type='str')))}
+
+
+def job_main(job, argument_spec, wait_timeout):
+    """main() of a system job's module: ``argument_spec`` plus the ``schedule`` and the options of a run
+    now (``run``, ``dry_run``, ``wait``, ``wait_timeout`` defaulting to ``wait_timeout``), then ``job(module)``."""
+    spec = schedule_argument_spec()
+    spec.update(
+        run=dict(type='bool', default=False),
+        dry_run=dict(type='bool', default=False),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=wait_timeout),
+    )
+    spec.update(argument_spec)
+    HarborModule(argument_spec=spec).run(job)
+
+
+def run_errors(params):
+    """Problems with the options of a run now (job_main), before any request."""
+    errors = []
+    if params['dry_run'] and not params['run']:
+        errors.append('dry_run is only used with run=true')
+    if params['wait_timeout'] <= 0:
+        errors.append('wait_timeout must be a positive number of seconds')
+    return errors
 
 
 def desired_schedule(schedule):

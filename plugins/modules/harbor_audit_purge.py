@@ -20,21 +20,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_schedule
 options:
-  schedule:
-    description: When the purge runs on its own. Not given, the schedule is left as it is.
-    type: dict
-    suboptions:
-      type:
-        description:
-          - V(None) removes the schedule. V(Hourly), V(Daily) and V(Weekly) default O(schedule.cron) to what
-            Harbor's portal sends (C(0 0 * * * *), C(0 0 0 * * *), C(0 0 0 * * 0)).
-        type: str
-        required: true
-        choices: [Hourly, Daily, Weekly, Custom, None]
-      cron:
-        description: Six fields, seconds first; required for V(Custom).
-        type: str
   retention_hours:
     description: Audit logs older than this many hours are purged (1 to 240000). Required to create the schedule.
     type: int
@@ -86,9 +73,9 @@ run:
   sample: {id: 4, status: Success, dry_run: false}
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_schedule import (
-    SystemSchedule, desired_schedule, schedule_argument_spec, schedule_errors)
+    SystemSchedule, desired_schedule, job_main, run_errors, schedule_errors)
 
 MAX_RETENTION_HOURS = 240000  # src/common/const.go MaxAuditRetentionHour
 
@@ -101,11 +88,7 @@ def input_errors(params):
     events = params['event_types']
     if events is not None and (not events or not all((e or '').strip() for e in events)):
         errors.append('event_types must be a list of non-empty event type names')
-    if params['dry_run'] and not params['run']:
-        errors.append('dry_run is only used with run=true')
-    if params['wait_timeout'] <= 0:
-        errors.append('wait_timeout must be a positive number of seconds')
-    return errors
+    return errors + run_errors(params)
 
 
 def events_key(module):
@@ -144,17 +127,10 @@ def audit_purge(module):
 
 
 def main():
-    spec = schedule_argument_spec()
-    spec.update(
+    job_main(audit_purge, dict(
         retention_hours=dict(type='int'),
         event_types=dict(type='list', elements='str'),
-        run=dict(type='bool', default=False),
-        dry_run=dict(type='bool', default=False),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=600),
-    )
-    module = HarborModule(argument_spec=spec)
-    module.run(audit_purge)
+    ), wait_timeout=600)
 
 
 if __name__ == '__main__':

@@ -24,23 +24,8 @@ author:
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_schedule
 options:
-  schedule:
-    description:
-      - When garbage collection runs on its own. Not given, the schedule is left as it is.
-    type: dict
-    suboptions:
-      type:
-        description:
-          - V(None) removes the schedule. V(Hourly), V(Daily) and V(Weekly) default O(schedule.cron) to what
-            Harbor's portal sends (C(0 0 * * * *), C(0 0 0 * * *), C(0 0 0 * * 0)).
-        type: str
-        required: true
-        choices: [Hourly, Daily, Weekly, Custom, None]
-      cron:
-        description:
-          - Six fields, seconds first (C(0 30 2 * * *) is 02:30 every day); required for V(Custom).
-        type: str
   delete_untagged:
     description: Whether garbage collection also deletes untagged artifacts (of the schedule, and of O(run)).
     type: bool
@@ -106,9 +91,9 @@ run:
   sample: {id: 12, status: Success, dry_run: false, freed_space: 1048576, purged_blobs: 3, purged_manifests: 1}
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_schedule import (
-    SystemSchedule, desired_schedule, schedule_argument_spec, schedule_errors)
+    SystemSchedule, desired_schedule, job_main, run_errors, schedule_errors)
 
 PARAMETERS = ('delete_untagged', 'delete_tag', 'workers')
 RESULTS = ('freed_space', 'purged_blobs', 'purged_manifests')
@@ -118,11 +103,7 @@ def input_errors(params):
     errors = schedule_errors(params['schedule'])
     if params['workers'] is not None and not 1 <= params['workers'] <= 10:
         errors.append('workers must be 1 to 10, got %s' % params['workers'])
-    if params['dry_run'] and not params['run']:
-        errors.append('dry_run is only used with run=true')
-    if params['wait_timeout'] <= 0:
-        errors.append('wait_timeout must be a positive number of seconds')
-    return errors
+    return errors + run_errors(params)
 
 
 def garbage_collection(module):
@@ -141,18 +122,11 @@ def garbage_collection(module):
 
 
 def main():
-    spec = schedule_argument_spec()
-    spec.update(
+    job_main(garbage_collection, dict(
         delete_untagged=dict(type='bool'),
         delete_tag=dict(type='bool'),
         workers=dict(type='int'),
-        run=dict(type='bool', default=False),
-        dry_run=dict(type='bool', default=False),
-        wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=1800),
-    )
-    module = HarborModule(argument_spec=spec)
-    module.run(garbage_collection)
+    ), wait_timeout=1800)
 
 
 if __name__ == '__main__':

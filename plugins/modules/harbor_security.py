@@ -76,7 +76,7 @@ scan_all_schedule:
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, HarborModule
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import changed_keys, diff_view
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_schedule import (
-    SCHEDULE_TYPES, SystemSchedule, desired_schedule, schedule_errors)
+    SystemSchedule, desired_schedule, schedule_argument_spec, schedule_errors)
 
 ALLOWLIST = '/system/CVEAllowlist'
 
@@ -146,13 +146,10 @@ def security(module):
 
 def main():
     module = HarborModule(argument_spec=dict(
+        schedule_argument_spec('scan_all_schedule'),
         cve_allowlist=dict(type='dict', options=dict(
             items=dict(type='list', elements='str', required=True),
             expires_at=dict(type='int'),
-        )),
-        scan_all_schedule=dict(type='dict', options=dict(
-            type=dict(type='str', required=True, choices=SCHEDULE_TYPES),
-            cron=dict(type='str'),
         )),
     ))
     module.run(security)

@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) harborops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The schedule of a Harbor system job and a run of it now (module_utils/_harbor_schedule.py job_main):
+    # harbor_gc, harbor_audit_purge. Their run options stay in the modules (what a run does differs).
+    DOCUMENTATION = r'''
+options:
+  schedule:
+    description: When Harbor runs the job on its own. Not given, the schedule is left as it is.
+    type: dict
+    suboptions:
+      type:
+        description:
+          - V(None) removes the schedule. V(Hourly), V(Daily) and V(Weekly) default O(schedule.cron) to what
+            Harbor's portal sends (C(0 0 * * * *), C(0 0 0 * * *), C(0 0 0 * * 0)).
+        type: str
+        required: true
+        choices: [Hourly, Daily, Weekly, Custom, None]
+      cron:
+        description: Six fields, seconds first (C(0 30 2 * * *) is 02:30 every day); required for V(Custom).
+        type: str
+'''
