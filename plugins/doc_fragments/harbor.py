@@ -9,8 +9,13 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Connection options of every harbor_* module (module_utils/_harbor.py harbor_argument_spec).
+    # What every module talking to Harbor's API shares: its author, the connection options
+    # (module_utils/_harbor.py harbor_argument_spec), the action group, and the attributes of a module
+    # that converges Harbor to a declared state (harbor_info and harbor_replication_execution declare
+    # their own check_mode, diff_mode and idempotent).
     DOCUMENTATION = r'''
+author:
+  - harborops maintainers (@harborops)
 options:
   harbor_url:
     description:
@@ -57,6 +62,21 @@ options:
       - HTTP error answers are never retried.
     type: int
     default: 3
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying Harbor.
+    support: full
+  diff_mode:
+    description: Returns details on what has changed (or would change in check mode); secrets never appear in the diff.
+    support: full
+  idempotent:
+    description: A second run with the same arguments reports no change and sends no write request to Harbor.
+    support: full
+  action_group:
+    description: Use C(group/harborops.ha.harbor) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - harborops.ha.harbor
 notes:
   - The module keeps no cookies between requests, so Harbor's CSRF protection (bound to its session cookie) never applies.
   - The modules read Harbor's version once (C(GET /systeminfo)); an option the Harbor answering does not have fails

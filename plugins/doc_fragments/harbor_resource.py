@@ -9,6 +9,16 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
+    # The option module_utils/_harbor.py converge_main adds to every module that converges one object.
+    DOCUMENTATION = r'''
+options:
+  state:
+    description: Whether the object should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+'''
+
     # The option module_utils/_harbor.py converge_main adds for an object that belongs to a project
     # (Resource.project_scoped).
     PROJECT = r'''

@@ -15,11 +15,8 @@ description:
   - Sets the schedule of the audit-log purge (C(/system/purgeaudit/schedule)) and what it purges, the logs older
     than O(retention_hours) of the O(event_types). Only what is given is compared and changed.
   - With O(run=true) purges now and, with O(wait=true), waits for the purge to end.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
   - harborops.ha.harbor_schedule
 options:
   retention_hours:

@@ -16,11 +16,8 @@ description:
   - Secrets (O(ldap.search_password), O(oidc.client_secret)) are write-only in Harbor, see O(update_secret).
   - Secrets Harbor returns in clear (C(uaa_client_secret)) are left out of RV(config).
   - Harbor locks O(auth_mode) once users other than C(admin) exist; changing it then fails with Harbor's message.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
 options:
   auth_mode:
     description: Authentication mode.

@@ -19,11 +19,8 @@ description:
     so a run right after a deletion may free nothing.
   - In dual master every Harbor node has its own storage; run this on every node (C(harbor_url) of the node, not
     the VIP) to reclaim what replication deleted there.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
   - harborops.ha.harbor_schedule
 options:
   delete_untagged:

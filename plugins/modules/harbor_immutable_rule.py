@@ -17,11 +17,9 @@ description:
   - A rule has no name in Harbor; it is identified by its selectors (O(tag_pattern), O(tag_decoration),
     O(repository_pattern), O(repository_decoration)). Changing a selector declares another rule; remove the old one
     with O(state=absent).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
 options:
   tag_pattern:
@@ -46,11 +44,6 @@ options:
     description: Whether the rule is disabled.
     type: bool
     default: false
-  state:
-    description: Whether the rule should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

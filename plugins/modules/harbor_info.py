@@ -13,11 +13,22 @@ short_description: Read Harbor's health, system information and object lists
 version_added: 0.1.0
 description:
   - Reads what the roles and operators need to check a Harbor instance; changes nothing.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes.info_module
+attributes:
+  check_mode:
+    description: Only reads from Harbor, so it runs normally in check mode.
+    support: full
+    details:
+      - This action does not modify state.
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: N/A
+    details:
+      - This action does not modify state.
+  idempotent:
+    description: Only reads.
+    support: full
 options:
   gather:
     description:

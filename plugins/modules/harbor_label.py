@@ -15,11 +15,9 @@ description:
   - Create, update or delete a label identified by O(name) and its scope (O(project) for a project label).
   - Only O(description) and O(color) that are given are compared; Harbor replaces both on every update, so the other
     one is sent as Harbor has it.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Name of the label (at most 128 characters). Harbor compares names exactly within a scope.
@@ -39,11 +37,6 @@ options:
   color:
     description: Color shown in Harbor's portal, for example V(#0065AB).
     type: str
-  state:
-    description: Whether the label should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

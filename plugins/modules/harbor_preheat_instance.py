@@ -16,11 +16,9 @@ description:
   - Harbor does not contact the provider when an instance is saved.
   - O(auth_info) is write-only (Harbor 2.14.4 and newer never return it), see O(update_secret).
   - The vendor of an instance cannot change; remove it (O(state=absent)) and create it again.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Name of the instance, letters and digits separated by single C(.), C(_) or C(-).
@@ -66,11 +64,6 @@ options:
     description: Whether Harbor skips the verification of the provider's certificate.
     type: bool
     default: false
-  state:
-    description: Whether the instance should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

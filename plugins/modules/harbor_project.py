@@ -18,21 +18,14 @@ description:
   - Harbor cannot rename a project or change its proxy-cache registry; asking for another O(proxy_cache_registry)
     fails with a clear message.
   - Harbor refuses to delete a project that still contains repositories.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Project name (lower case letters, digits and C(._-) separators).
     type: str
     required: true
-  state:
-    description: Whether the project should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   public:
     description: Anyone may pull from a public project. Left unmanaged when not set (Harbor creates private projects).
     type: bool

@@ -13,11 +13,9 @@ short_description: Manage the members of a Harbor project and their roles
 version_added: 0.1.0
 description:
   - Add a user or a group to a project with a role, change the role, or remove the member.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
 options:
   user:
@@ -38,11 +36,6 @@ options:
     description: Role in the project. Required with O(state=present).
     type: str
     choices: [projectAdmin, developer, guest, maintainer, limitedGuest]
-  state:
-    description: Whether the membership should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

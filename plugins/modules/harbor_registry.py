@@ -16,21 +16,14 @@ description:
   - Harbor checks that the remote registry answers on every create and update; an unreachable remote fails the task
     and nothing is changed.
   - Harbor never returns the stored secret, so O(access_secret) is only sent on creation unless O(update_secret=always).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Name of the registry endpoint (unique in Harbor, at most 64 characters).
     type: str
     required: true
-  state:
-    description: Whether the endpoint should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   type:
     description:
       - Adapter type of the remote registry. Required to create an endpoint.

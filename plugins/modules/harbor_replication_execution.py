@@ -15,8 +15,6 @@ description:
   - Starts one execution of the replication policy named O(policy) and, with O(wait=true), waits until it ends.
   - Fails when the execution ends C(Failed) or C(Stopped), or does not end within O(wait_timeout) seconds.
   - Every run starts a new execution, so the task always reports a change (in check mode nothing is started).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
 attributes:
@@ -29,11 +27,6 @@ attributes:
   idempotent:
     description: Each run starts a new execution.
     support: none
-  action_group:
-    description: Use C(group/harborops.ha.harbor) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - harborops.ha.harbor
 options:
   policy:
     description: Exact name of the replication policy to run. It must be enabled.

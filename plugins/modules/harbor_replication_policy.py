@@ -17,21 +17,14 @@ description:
     and an update always sends the complete policy.
   - Registries are given by name and resolved to ids; C(Local) (or omitting the option) is this Harbor.
     Exactly one side must be a remote registry (push mode when the source is local, pull mode otherwise).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Name of the policy (unique in Harbor).
     type: str
     required: true
-  state:
-    description: Whether the policy should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   description:
     description: Free-text description.
     type: str

@@ -18,11 +18,9 @@ description:
   - Harbor does not check the rules when the policy is written, only when it runs; this module checks them before
     any request.
   - The rules are compared as an ordered list; O(cron) only when given.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
 options:
   rules:
@@ -73,11 +71,6 @@ options:
       - When retention runs, six fields, seconds first (C(0 0 0 * * *) is every midnight); V("") runs it only by
         hand. Not given, the schedule is left as it is (a new policy gets none).
     type: str
-  state:
-    description: Whether the project has the policy.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

@@ -20,11 +20,9 @@ description:
     if a step fails the robot is removed again, or, when even that fails, stays disabled and the next run completes it.
   - Without O(secret) Harbor generates one, which is returned once, on creation, in RV(secret).
     Set C(no_log) to V(true) on such a task, as Ansible does not know that value is sensitive.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description:
@@ -85,11 +83,6 @@ options:
     type: str
     choices: [always, on_create]
     default: on_create
-  state:
-    description: Whether the robot should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

@@ -17,11 +17,9 @@ description:
   - Harbor asks the adapter for its metadata (C(GET <url>/api/v1/metadata)) when it registers it; an adapter it
     cannot reach fails the task.
   - O(access_credential) is write-only (Harbor 2.14.4 and newer never return it), see O(update_secret).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   name:
     description: Name of the registration (C(Trivy) is reserved for Harbor's own).
@@ -67,11 +65,6 @@ options:
       - V(true) makes this the default scanner (the one every project uses unless it chose another; scan all needs
         one). V(false) only checks it is not the default (make another one the default instead).
     type: bool
-  state:
-    description: Whether the registration should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''

@@ -16,11 +16,8 @@ description:
     artifact. Each is left as it is when not given.
   - The allowlist's CVE ids are compared as a set.
   - The scan-all schedule needs a default scanner (see M(harborops.ha.harbor_scanner)); without one Harbor refuses it.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
 options:
   cve_allowlist:
     description: The system CVE allowlist; it replaces the one Harbor has.

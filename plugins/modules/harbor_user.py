@@ -16,21 +16,14 @@ description:
   - Users can only be created while Harbor's authentication mode is C(db_auth).
   - Harbor never returns passwords, so O(password) is only sent on creation unless O(update_secret=always).
   - The built-in C(admin) account (user id 1) is not listed by Harbor's user API and cannot be managed here.
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
 options:
   username:
     description: Login name.
     type: str
     required: true
-  state:
-    description: Whether the user should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   email:
     description: E-mail address (unique in Harbor). Required to create a user.
     type: str

@@ -17,11 +17,9 @@ description:
   - O(event_types) are compared as a set, O(targets) as a set of targets (order does not matter).
   - A target's O(targets[].auth_header) is compared with what Harbor keeps, but it is never returned nor shown in a
     diff (a change shows as C(********)).
-author:
-  - harborops maintainers (@harborops)
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_attributes
+  - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
 options:
   name:
@@ -66,11 +64,6 @@ options:
         description: Format of an V(http) target's payload (V(Default) when not given); a V(slack) target has none.
         type: str
         choices: [Default, CloudEvents]
-  state:
-    description: Whether the policy should exist.
-    type: str
-    choices: [present, absent]
-    default: present
 '''
 
 EXAMPLES = r'''
