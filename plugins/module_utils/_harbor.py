@@ -438,7 +438,7 @@ class Resource(object):
     path = None             # collection path, for example '/projects'
     id_key = 'id'
     name_key = 'name'       # the name's key in Harbor's answer
-    name_option = 'name'    # the option holding the name
+    name_option = 'name'    # the required option naming the object (converge_main adds it); None: none does
     secret_option = None    # the write-only secret's option (sent per update_secret)
     secret_alias = None     # a deprecated former name of update_secret
     secret_flag = None      # result key saying whether this run sent the secret
@@ -485,8 +485,8 @@ class Resource(object):
         return self.module.get(self.object_path(obj))
 
     def public(self, obj):
-        """The object as returned to the user: never a secret."""
-        return obj or {}
+        """The object as returned to the user: never a secret (Harbor's key named like the secret option is left out)."""
+        return dict((k, v) for k, v in (obj or {}).items() if k != self.secret_option)
 
     def label(self, obj):
         return {self.name_key: obj.get(self.name_key)}
@@ -537,9 +537,12 @@ class Resource(object):
 
 
 def converge_main(resource_class, argument_spec, **kwargs):
-    """A module's main(): its options plus ``state`` (``project`` when the object belongs to a project,
-    ``update_secret`` when it has a write-only secret), then the converge of one ``resource_class`` object."""
+    """A module's main(): its options plus the one naming the object (``Resource.name_option``), ``state``
+    (``project`` when the object belongs to a project, ``update_secret`` when it has a write-only secret),
+    then the converge of one ``resource_class`` object."""
     spec = dict(argument_spec, state=dict(type='str', default='present', choices=['present', 'absent']))
+    if resource_class.name_option:
+        spec[resource_class.name_option] = dict(type='str', required=True)
     if resource_class.project_scoped:
         spec.update(project=dict(type='str', required=True))
     if resource_class.secret_option:

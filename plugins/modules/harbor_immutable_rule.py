@@ -169,7 +169,6 @@ class ImmutableRule(Resource):
 
 def main():
     converge_main(ImmutableRule, dict(
-        tag_pattern=dict(type='str', required=True),
         tag_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
         repository_pattern=dict(type='str', default='**'),
         repository_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),

@@ -122,7 +122,6 @@ class Label(Resource):
 
 def main():
     converge_main(Label, dict(
-        name=dict(type='str', required=True),
         scope=dict(type='str', default='global', choices=['global', 'project']),
         project=dict(type='str'),
         description=dict(type='str'),

@@ -139,9 +139,6 @@ class PreheatInstance(Resource):
     def object_path(self, obj):
         return '%s/%s' % (self.path, quote(self.name, safe=''))
 
-    def public(self, obj):
-        return dict((k, v) for k, v in (obj or {}).items() if k != 'auth_info')
-
     def current(self, obj):
         view = dict((key, obj.get(key)) for key in FIELDS)
         view.update(description=obj.get('description') or '', auth_mode=obj.get('auth_mode') or 'NONE',
@@ -192,7 +189,6 @@ class PreheatInstance(Resource):
 
 def main():
     converge_main(PreheatInstance, dict(
-        name=dict(type='str', required=True),
         vendor=dict(type='str', choices=['dragonfly', 'kraken']),
         endpoint=dict(type='str'),
         description=dict(type='str'),

@@ -256,7 +256,6 @@ class Project(Resource):
 
 def main():
     converge_main(Project, dict(
-        name=dict(type='str', required=True),
         public=dict(type='bool'),
         metadata=dict(type='dict'),
         storage_quota=dict(type='int'),

@@ -94,6 +94,7 @@ def member_body(params):
 
 class Member(Resource):
     key = 'member'
+    name_option = None  # a user or a group (see name)
     project_scoped = True
     project_path = 'members'
 

@@ -287,7 +287,6 @@ class Registry(Resource):
 
 def main():
     converge_main(Registry, dict(
-        name=dict(type='str', required=True),
         type=dict(type='str', choices=REGISTRY_TYPES),
         url=dict(type='str'),
         access_key=dict(type='str', no_log=False),

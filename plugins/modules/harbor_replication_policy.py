@@ -344,7 +344,6 @@ class Policy(Resource):
 
 def main():
     converge_main(Policy, dict(
-        name=dict(type='str', required=True),
         description=dict(type='str', default=''),
         src_registry=dict(type='str', default=LOCAL),
         dest_registry=dict(type='str', default=LOCAL),

@@ -241,9 +241,6 @@ class Robot(Resource):
     def find(self):
         return find_robot(self.module, self.params)
 
-    def public(self, obj):
-        return dict((k, v) for k, v in (obj or {}).items() if k != 'secret')
-
     def label(self, obj):
         return {'name': obj.get('name'), 'level': obj.get('level')}
 
@@ -328,7 +325,6 @@ class Robot(Resource):
 
 def main():
     converge_main(Robot, dict(
-        name=dict(type='str', required=True),
         level=dict(type='str', default='system', choices=['system', 'project']),
         project=dict(type='str'),
         description=dict(type='str', default=''),

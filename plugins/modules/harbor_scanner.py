@@ -124,9 +124,6 @@ class Scanner(Resource):
             errors.append('access_credential is only used with an auth other than none')
         return errors
 
-    def public(self, obj):
-        return dict((k, v) for k, v in (obj or {}).items() if k != 'access_credential')
-
     def current(self, obj):
         if self.params['default'] is False and obj.get('is_default'):
             raise HarborError('default=false: scanner %r is the default; make another scanner the default instead'
@@ -186,7 +183,6 @@ class Scanner(Resource):
 
 def main():
     converge_main(Scanner, dict(
-        name=dict(type='str', required=True),
         url=dict(type='str'),
         description=dict(type='str'),
         auth=dict(type='str', default='none', choices=['none', 'Basic', 'Bearer', 'X-ScannerAdapter-API-Key']),

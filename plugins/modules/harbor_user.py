@@ -151,9 +151,6 @@ class User(Resource):
             errors.append(problem)
         return errors
 
-    def public(self, obj):
-        return dict((k, v) for k, v in (obj or {}).items() if k != 'password')
-
     def current(self, obj):
         return current_view(obj)
 
@@ -205,7 +202,6 @@ class User(Resource):
 
 def main():
     converge_main(User, dict(
-        username=dict(type='str', required=True),
         email=dict(type='str'),
         realname=dict(type='str'),
         comment=dict(type='str'),

@@ -201,7 +201,6 @@ class Webhook(Resource):
 
 def main():
     converge_main(Webhook, dict(
-        name=dict(type='str', required=True),
         description=dict(type='str'),
         enabled=dict(type='bool', default=True),
         event_types=dict(type='list', elements='str', choices=EVENT_TYPES),
