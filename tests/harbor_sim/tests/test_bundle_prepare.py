@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import os
 import pathlib
+import stat
 
 import pytest
 import yaml
@@ -196,6 +197,19 @@ def test_key_files_are_kept_and_run_secrets_regenerated(layout):
     assert run(tmp_path, cfg) == 0
     assert {f: digest(data / f) for f in KEPT} == before
     assert env_of(tmp_path / "cfg" / "core" / "env")["CSRF_KEY"] != csrf
+
+
+def test_token_pair_is_private_to_harbor(layout):
+    """As Harbor's prepare_registry_ca writes it (make/photon/prepare/utils/cert.py, mark_file): 0600,
+    owned by uid 10000 when prepare runs as root (it does, in its container)."""
+    tmp_path, cfg = layout
+    assert run(tmp_path, cfg) == 0
+    data = pathlib.Path(cfg["data_volume"])
+    for name in ("secret/core/private_key.pem", "secret/registry/root.crt"):
+        st = (data / name).stat()
+        assert stat.S_IMODE(st.st_mode) == 0o600, name
+        if os.geteuid() == 0:
+            assert (st.st_uid, st.st_gid) == (10000, 10000), name
 
 
 def test_keys_from_another_node_are_used_not_replaced(layout):

@@ -212,8 +212,13 @@ def ensure_persistent_secrets(data_dir: str) -> list:
                 .not_valid_before(now - datetime.timedelta(days=1))
                 .not_valid_after(now + datetime.timedelta(days=3650))
                 .sign(key, hashes.SHA256()))
-        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
         created.append(cert_path)
+    # Harbor's prepare_registry_ca (make/photon/prepare/utils/cert.py): a new pair is mark_file'd (0600,
+    # uid/gid 10000), an existing one chowned to 10000 (its mode kept).
+    if os.geteuid() == 0:
+        for path in (key_path, cert_path):
+            os.chown(path, DEFAULT_UID, DEFAULT_UID)
     # harbor-sim specific: the header the registry sends with its notifications (read by the sim
     # from the same path under its data dir)
     notify = os.path.join(data_dir, "secret", "registry", "notify_secret")
