@@ -27,6 +27,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 DATAPLANE_KEY = web.AppKey("harbor_sim_dataplane", object)
 PRINCIPAL_KEY = "harbor_sim_principal"  # where the sim's middleware leaves the Basic-auth login
+RECORD_WAIT_SECONDS = 10
 
 
 def _registry_error(status, code, message, challenge=None):
@@ -258,6 +259,8 @@ class Dataplane:
             LOG.error("registry unreachable: %s", exc)
             return _registry_error(503, "UNAVAILABLE", "registry unavailable")
         try:
+            if request.method == "PUT" and upstream.status == 201 and repo is not None:
+                await self._recorded(path, repo)
             out_headers = CIMultiDict((k, v) for k, v in upstream.headers.items()
                                       if k.lower() not in HOP_BY_HOP or k.lower() == "content-length")
             response = web.StreamResponse(status=upstream.status, headers=out_headers)
@@ -271,6 +274,23 @@ class Dataplane:
             return response
         finally:
             upstream.release()
+
+    async def _recorded(self, path, repo):
+        """Answer a manifest push only once its artifact (and tag) is in the database, as Harbor's
+        putManifest records it before the 201 reaches the client (src/server/registry/manifest.go:
+        artifact.Ctl.Ensure after the proxied PUT): an API read right after `docker push` sees it.
+        The sim records it from the registry's event, so wait for that event (bounded)."""
+        match = registry_backend.manifest_reference(path)
+        if match is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RECORD_WAIT_SECONDS
+        while await self._blocking(self.artifacts.artifact, repo, match) is None:
+            if loop.time() >= deadline:
+                LOG.warning("manifest %s@%s pushed but not recorded after %ss", repo, match,
+                            RECORD_WAIT_SECONDS)
+                return
+            await asyncio.sleep(0.05)
 
     # -- registry events -----------------------------------------------------------------
     async def handle_notifications(self, request):

@@ -170,6 +170,14 @@ def repository_of(path: str):
     return match.group("name") if match else None
 
 
+def manifest_reference(path: str):
+    """The tag or digest of a /v2/<name>/manifests/<reference> path, else None."""
+    match = _REPO_PATH.match(path)
+    if match is None or match.group("kind") != "manifests":
+        return None
+    return match.group("rest") or None
+
+
 def required_scope(method: str, path: str, query: dict | None = None):
     """The token scope a /v2/ request needs: list of (type, name, actions)."""
     if path.rstrip("/") == "/v2":

@@ -111,6 +111,24 @@ def test_skopeo_push_pull_and_anonymous_public_pull(sim, tmp_path):
 
 
 @pytest.mark.sim
+def test_pushed_artifact_is_in_the_api_when_the_push_returns(sim, tmp_path):
+    """Harbor records the artifact before answering the manifest PUT (src/server/registry/
+    manifest.go putManifest: artifact.Ctl.Ensure), so a read right after the push sees it."""
+    layout = tmp_path / "oci"
+    digest = make_oci_layout(str(layout))
+    host = sim.url.split("://")[1]
+    # the registry's event deliveries fail threshold (5) times: it resends after its backoff (1 s)
+    delayed = {"rules": [{"method": "POST", "path": "/service/notifications", "status": 503, "times": 5}]}
+    requests.put(sim.url + "/_sim/faults", json=delayed, auth=ADMIN, timeout=10).raise_for_status()
+    for tag in ("r1", "r2"):
+        skopeo("copy", "--dest-tls-verify=false", "--dest-creds", f"{ADMIN[0]}:{ADMIN[1]}",
+               f"oci:{layout}:v1", f"docker://{host}/team/ready:{tag}")
+        listed = artifacts(sim, "team", "ready")
+        assert [a["digest"] for a in listed] == [digest]
+        assert tag in artifact_tags(sim, "team", "ready")
+
+
+@pytest.mark.sim
 def test_all_repositories_follow_visibility(sim):
     # after the skopeo test: team/tool (private project) and library/tool (public)
     def names(auth):
