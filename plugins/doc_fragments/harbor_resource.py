@@ -28,3 +28,11 @@ options:
     type: str
     required: true
 '''
+
+    # The options converge_main adds to a module whose object has a free-text description
+    # (Resource.described): state and description.
+    DESCRIBED = DOCUMENTATION + r'''
+  description:
+    description: Free-text description. Not given, left as it is.
+    type: str
+'''

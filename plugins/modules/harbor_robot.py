@@ -144,7 +144,7 @@ secret_updated:
 import re
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, Resource, converge_main, json_body, q_value)
+    HarborError, Resource, Secret, converge_main, json_body, q_value)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     permission_set, permissions_from_set)
 
@@ -228,8 +228,7 @@ class Robot(Resource):
 
     key = 'robot'
     path = '/robots'
-    secret_option = 'secret'
-    secret_flag = 'secret_updated'
+    secret = Secret('secret', flag='secret_updated')
 
     def __init__(self, module):
         super(Robot, self).__init__(module)
@@ -335,7 +334,6 @@ def main():
             namespace=dict(type='str'),
             access=dict(type='list', elements='dict', required=True),
         )),
-        secret=dict(type='str', no_log=True),
     ))
 
 
