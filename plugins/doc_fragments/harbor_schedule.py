@@ -2,10 +2,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 def _schedule(option, description):
     """The documentation of a schedule option (module_utils/_harbor_schedule.py schedule_argument_spec(option))."""

@@ -6,10 +6,6 @@
 # harborops.ha may import it; its interface can change in any release.
 """HTTP access to Harbor's /api/v2.0 shared by the harbor_* modules."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 import time
