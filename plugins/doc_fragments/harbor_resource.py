@@ -25,9 +25,11 @@ options:
     required: true
 '''
 
-    # The options converge_main adds to a module whose object has a free-text description
-    # (Resource.described): state and description.
-    DESCRIBED = DOCUMENTATION + r'''
+
+# The options converge_main adds to a module whose object has a free-text description (Resource.described):
+# state and description. Set here, not in the class: ansible-test's yamllint reads a fragment's class
+# attributes only when they are string literals.
+ModuleDocFragment.DESCRIBED = ModuleDocFragment.DOCUMENTATION + r'''
   description:
     description: Free-text description. Not given, left as it is.
     type: str

@@ -25,10 +25,12 @@ options:
 
 
 class ModuleDocFragment(object):
+    """The schedule of a Harbor system job (module_utils/_harbor_schedule.py job_main): DOCUMENTATION for
+    harbor_gc and harbor_audit_purge (their run options stay in the modules: what a run does differs),
+    SCAN_ALL for harbor_security's scan_all_schedule. Both are set below from one template: ansible-test's
+    yamllint reads a fragment's class attributes only when they are string literals."""
 
-    # The schedule of a Harbor system job and a run of it now (module_utils/_harbor_schedule.py job_main):
-    # harbor_gc, harbor_audit_purge. Their run options stay in the modules (what a run does differs).
-    DOCUMENTATION = _schedule('schedule', 'When Harbor runs the job on its own. Not given, the schedule is left as it is.')
 
-    # harbor_security's scan-all schedule (the same option under another name).
-    SCAN_ALL = _schedule('scan_all_schedule', 'When Harbor scans every artifact.')
+ModuleDocFragment.DOCUMENTATION = _schedule(
+    'schedule', 'When Harbor runs the job on its own. Not given, the schedule is left as it is.')
+ModuleDocFragment.SCAN_ALL = _schedule('scan_all_schedule', 'When Harbor scans every artifact.')
