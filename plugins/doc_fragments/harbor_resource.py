@@ -2,10 +2,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class ModuleDocFragment(object):
 
@@ -27,4 +23,14 @@ options:
     description: Name of the project.
     type: str
     required: true
+'''
+
+
+# The options converge_main adds to a module whose object has a free-text description (Resource.described):
+# state and description. Set here, not in the class: ansible-test's yamllint reads a fragment's class
+# attributes only when they are string literals.
+ModuleDocFragment.DESCRIBED = ModuleDocFragment.DOCUMENTATION + r'''
+  description:
+    description: Free-text description. Not given, left as it is.
+    type: str
 '''

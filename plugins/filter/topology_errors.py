@@ -2,10 +2,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: topology_errors
 short_description: Everything that keeps an inventory from describing a harborops.ha topology that can work

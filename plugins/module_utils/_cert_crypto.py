@@ -5,10 +5,6 @@
 # PRIVATE to the harborops.ha collection: no compatibility promise outside it.
 """Keys and X.509 certificates for harbor_cert, built with the ``cryptography`` library."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import ipaddress
 import traceback

@@ -5,10 +5,6 @@
 # PRIVATE to the harborops.ha collection: no compatibility promise outside it.
 """Read and atomically replace the small PEM files harbor_cert manages."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 import tempfile

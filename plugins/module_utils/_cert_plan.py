@@ -5,10 +5,6 @@
 # PRIVATE to the harborops.ha collection: no compatibility promise outside it.
 """Decide whether the server certificate must be (re)issued (pure functions)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 
 # Each reason is a stable string: the module returns them so a playbook can tell why it changed.

@@ -5,10 +5,6 @@
 # PRIVATE to the harborops.ha collection: no compatibility promise outside it.
 """Parse and normalise subjectAltName entries (pure functions, no cryptography needed)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 import re
 

@@ -6,10 +6,6 @@
 # harborops.ha may import it; its interface can change in any release.
 """HTTP access to Harbor's /api/v2.0 shared by the harbor_* modules."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 import time
@@ -335,8 +331,8 @@ class HarborModule(AnsibleModule):
         if errors:
             raise HarborError('; '.join(errors))
         resource.prepare()
-        if resource.secret_flag and self.params.get('state') != 'absent':
-            self.result[resource.secret_flag] = False
+        if resource.secret and resource.secret.flag and self.params.get('state') != 'absent':
+            self.result[resource.secret.flag] = False
         existing = resource.find()
         if self.params.get('state') == 'absent':
             self.result[resource.key] = {}
@@ -428,6 +424,18 @@ class HarborModule(AnsibleModule):
         self.exit_json(**self.result)
 
 
+class Secret(object):
+    """A write-only option of a converging module (``Resource.secret``): converge_main adds it with
+    ``no_log`` and ``update_secret`` (``alias``: a deprecated former name of that), ``Resource.public``
+    leaves Harbor's key of that name out, and ``flag`` names the result saying whether this run sent it."""
+
+    def __init__(self, option, type='str', flag=None, alias=None):
+        self.option = option
+        self.type = type
+        self.flag = flag
+        self.alias = alias
+
+
 class Resource(object):
     """What a module declares about its kind of object; HarborModule.converge does the rest.
 
@@ -439,9 +447,8 @@ class Resource(object):
     id_key = 'id'
     name_key = 'name'       # the name's key in Harbor's answer
     name_option = 'name'    # the required option naming the object (converge_main adds it); None: none does
-    secret_option = None    # the write-only secret's option (sent per update_secret)
-    secret_alias = None     # a deprecated former name of update_secret
-    secret_flag = None      # result key saying whether this run sent the secret
+    secret = None           # Secret: the write-only option (sent per update_secret)
+    described = False       # has the free-text ``description`` option (converge_main adds it)
     since = {}              # {option: (major, minor, patch)}: options older Harbors do not have
     project_scoped = False  # in the project the ``project`` option names (converge_main adds it; see prepare)
     project_path = None     # of a project-scoped object: its collection under the project, for example 'members'
@@ -486,7 +493,8 @@ class Resource(object):
 
     def public(self, obj):
         """The object as returned to the user: never a secret (Harbor's key named like the secret option is left out)."""
-        return dict((k, v) for k, v in (obj or {}).items() if k != self.secret_option)
+        hidden = self.secret.option if self.secret else None
+        return dict((k, v) for k, v in (obj or {}).items() if k != hidden)
 
     def label(self, obj):
         return {self.name_key: obj.get(self.name_key)}
@@ -531,22 +539,26 @@ class Resource(object):
 
     def send_secret(self, changes):
         """Whether this run sends the write-only secret to an existing object (update_secret)."""
-        if not self.secret_option or self.params.get(self.secret_option) is None:
+        if not self.secret or self.params.get(self.secret.option) is None:
             return False
         return self.params.get('update_secret') == 'always'
 
 
 def converge_main(resource_class, argument_spec, **kwargs):
     """A module's main(): its options plus the one naming the object (``Resource.name_option``), ``state``
-    (``project`` when the object belongs to a project, ``update_secret`` when it has a write-only secret),
-    then the converge of one ``resource_class`` object."""
+    (``project`` when the object belongs to a project, ``description`` when it has one, the write-only secret
+    and ``update_secret`` when it has one), then the converge of one ``resource_class`` object."""
     spec = dict(argument_spec, state=dict(type='str', default='present', choices=['present', 'absent']))
     if resource_class.name_option:
         spec[resource_class.name_option] = dict(type='str', required=True)
     if resource_class.project_scoped:
         spec.update(project=dict(type='str', required=True))
-    if resource_class.secret_option:
-        spec.update(secret_argument_spec(alias=resource_class.secret_alias))
+    if resource_class.described:
+        spec.update(description=dict(type='str'))
+    secret = resource_class.secret
+    if secret:
+        spec[secret.option] = dict(type=secret.type, no_log=True)
+        spec.update(secret_argument_spec(alias=secret.alias))
     module = HarborModule(argument_spec=spec, **kwargs)
     module.run(lambda module: module.converge(resource_class(module)))
 

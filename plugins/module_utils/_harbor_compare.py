@@ -9,10 +9,6 @@
 Nothing here talks to Harbor: each function is unit-tested on its own
 (tests/unit/plugins/module_utils/test_harbor_compare.py)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from urllib.parse import urlsplit, urlunsplit

@@ -10,10 +10,6 @@ started with schedule type ``Manual`` and its execution at ``/system/<vendor>/<i
 Garbage collection (``gc``), audit-log purge (``purgeaudit``) and scan all (``scanAll``) share
 this shape (Harbor: src/server/v2.0/handler/gc.go, purge.go, scan_all.go)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import time
 

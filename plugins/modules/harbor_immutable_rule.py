@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_immutable_rule
 short_description: Manage the immutable tag rules of a Harbor project
@@ -21,6 +17,7 @@ extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
+  - harborops.ha.harbor_rule_selectors
 options:
   tag_pattern:
     description: Tags the rule selects, a doublestar pattern such as V(v*) or V({latest,stable}).
@@ -31,19 +28,6 @@ options:
     type: str
     choices: [matches, excludes]
     default: matches
-  repository_pattern:
-    description: Repositories (without the project) the rule selects, a doublestar pattern; V(**) is every repository.
-    type: str
-    default: '**'
-  repository_decoration:
-    description: Whether the rule applies to the repositories O(repository_pattern) matches or to all the others.
-    type: str
-    choices: [matches, excludes]
-    default: matches
-  disabled:
-    description: Whether the rule is disabled.
-    type: bool
-    default: false
 '''
 
 EXAMPLES = r'''
@@ -79,26 +63,13 @@ id:
 '''
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import Resource, converge_main
-
-REPO_DECORATIONS = {'matches': 'repoMatches', 'excludes': 'repoExcludes'}
-
-
-def selectors(params):
-    """The rule's selectors in Harbor's shape (src/pkg/immutable/model/rule.go)."""
-    return {
-        'tag_selectors': [{'kind': 'doublestar', 'decoration': params['tag_decoration'],
-                           'pattern': params['tag_pattern']}],
-        'scope_selectors': {'repository': [{'kind': 'doublestar',
-                                            'decoration': REPO_DECORATIONS[params['repository_decoration']],
-                                            'pattern': params['repository_pattern']}]},
-    }
+from ansible_collections.harborops.ha.plugins.module_utils._harbor_selectors import (
+    first_selectors, harbor_selectors, selector_argument_spec)
 
 
 def selector_key(rule):
-    """(tag decoration, tag pattern, repository decoration, repository pattern) of a rule: its identity.
-    Harbor matches with the first selector of each kind (src/pkg/immutable/match/rule/match.go)."""
-    tag = (rule.get('tag_selectors') or [{}])[0]
-    repo = ((rule.get('scope_selectors') or {}).get('repository') or [{}])[0]
+    """(tag decoration, tag pattern, repository decoration, repository pattern) of a rule: its identity."""
+    tag, repo = first_selectors(rule)
     return (tag.get('decoration'), tag.get('pattern'), repo.get('decoration'), repo.get('pattern'))
 
 
@@ -115,7 +86,7 @@ class ImmutableRule(Resource):
         return errors
 
     def find(self):
-        wanted = selector_key(selectors(self.params))
+        wanted = selector_key(harbor_selectors(self.params))
         for rule in self.module.list(self.path):
             if selector_key(rule) == wanted:
                 return rule
@@ -146,7 +117,7 @@ class ImmutableRule(Resource):
         return before, after
 
     def body(self, rule_id=None):
-        body = dict(selectors(self.params), action='immutable', template='immutable_template',
+        body = dict(harbor_selectors(self.params), action='immutable', template='immutable_template',
                     disabled=self.params['disabled'])
         if rule_id is not None:
             body['id'] = rule_id
@@ -168,12 +139,7 @@ class ImmutableRule(Resource):
 
 
 def main():
-    converge_main(ImmutableRule, dict(
-        tag_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
-        repository_pattern=dict(type='str', default='**'),
-        repository_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
-        disabled=dict(type='bool', default=False),
-    ))
+    converge_main(ImmutableRule, selector_argument_spec())
 
 
 if __name__ == '__main__':

@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_label
 short_description: Manage Harbor labels (global or of one project)
@@ -17,7 +13,7 @@ description:
     one is sent as Harbor has it.
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_resource.described
 options:
   name:
     description: Name of the label (at most 128 characters). Harbor compares names exactly within a scope.
@@ -30,9 +26,6 @@ options:
     default: global
   project:
     description: Project of a O(scope=project) label.
-    type: str
-  description:
-    description: Free-text description.
     type: str
   color:
     description: Color shown in Harbor's portal, for example V(#0065AB).
@@ -77,6 +70,7 @@ SCOPES = {'global': 'g', 'project': 'p'}
 class Label(Resource):
     key = 'label'
     path = '/labels'
+    described = True
 
     def input_errors(self):
         errors = super(Label, self).input_errors()
@@ -124,7 +118,6 @@ def main():
     converge_main(Label, dict(
         scope=dict(type='str', default='global', choices=['global', 'project']),
         project=dict(type='str'),
-        description=dict(type='str'),
         color=dict(type='str'),
     ))
 

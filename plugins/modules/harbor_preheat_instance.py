@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_preheat_instance
 short_description: Manage Harbor's P2P preheat provider instances (Dragonfly, Kraken)
@@ -18,7 +14,7 @@ description:
   - The vendor of an instance cannot change; remove it (O(state=absent)) and create it again.
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_resource.described
 options:
   name:
     description: Name of the instance, letters and digits separated by single C(.), C(_) or C(-).
@@ -30,9 +26,6 @@ options:
     choices: [dragonfly, kraken]
   endpoint:
     description: URL of the provider's manager. Required to create the instance.
-    type: str
-  description:
-    description: Free-text description. Not given, left as it is.
     type: str
   auth_mode:
     description: How Harbor authenticates to the provider; all but V(NONE) need O(auth_info).
@@ -102,7 +95,7 @@ auth_info_updated:
 import re
 from urllib.parse import quote
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, Secret, converge_main
 
 NAME_RE = re.compile(r'^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$')  # src/server/v2.0/handler/preheat.go nameRegex
 # from 2.14.4 an update without auth_info keeps the stored one (mergePreheatInstanceAuthOnUpdate)
@@ -113,8 +106,8 @@ FIELDS = ('vendor', 'endpoint', 'description', 'auth_mode', 'enabled', 'default'
 class PreheatInstance(Resource):
     key = 'instance'
     path = '/p2p/preheat/instances'
-    secret_option = 'auth_info'
-    secret_flag = 'auth_info_updated'
+    secret = Secret('auth_info', type='dict', flag='auth_info_updated')
+    described = True
 
     def input_errors(self):
         errors = super(PreheatInstance, self).input_errors()
@@ -191,9 +184,7 @@ def main():
     converge_main(PreheatInstance, dict(
         vendor=dict(type='str', choices=['dragonfly', 'kraken']),
         endpoint=dict(type='str'),
-        description=dict(type='str'),
         auth_mode=dict(type='str', default='NONE', choices=['NONE', 'BASIC', 'OAUTH', 'CUSTOM']),
-        auth_info=dict(type='dict', no_log=True),
         enabled=dict(type='bool', default=True),
         default=dict(type='bool', default=False),
         insecure=dict(type='bool', default=False),

@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_registry
 short_description: Manage Harbor registry endpoints (replication targets and proxy-cache upstreams)
@@ -18,7 +14,7 @@ description:
   - Harbor never returns the stored secret, so O(access_secret) is only sent on creation unless O(update_secret=always).
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_resource.described
 options:
   name:
     description: Name of the registry endpoint (unique in Harbor, at most 64 characters).
@@ -58,9 +54,6 @@ options:
   insecure:
     description: Skip TLS verification of the remote registry. Left unmanaged when not set.
     type: bool
-  description:
-    description: Free-text description. Left unmanaged when not set.
-    type: str
   ca_certificate:
     description:
       - PEM CA certificate Harbor uses to verify the remote (Harbor 2.15 and later). Left unmanaged when not set.
@@ -125,7 +118,7 @@ secret_updated:
   sample: true
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, Secret, converge_main
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import normalize_url
 
 REGISTRY_TYPES = ['harbor', 'docker-hub', 'docker-registry', 'huawei-SWR', 'google-gcr', 'aws-ecr', 'azure-acr',
@@ -208,7 +201,8 @@ class Registry(Resource):
 
     key = 'registry'
     path = '/registries'
-    secret_option = 'access_secret'
+    secret = Secret('access_secret')
+    described = True
     since = {'ca_certificate': (2, 15, 0)}
 
     def input_errors(self):
@@ -290,10 +284,8 @@ def main():
         type=dict(type='str', choices=REGISTRY_TYPES),
         url=dict(type='str'),
         access_key=dict(type='str', no_log=False),
-        access_secret=dict(type='str', no_log=True),
         credential_type=dict(type='str', default='basic', choices=['basic', 'oauth']),
         insecure=dict(type='bool'),
-        description=dict(type='str'),
         ca_certificate=dict(type='str'),
         recreate_on_type_change=dict(type='bool', default=False),
     ))

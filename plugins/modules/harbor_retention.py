@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_retention
 short_description: Manage the tag retention policy of a Harbor project
@@ -22,50 +18,8 @@ extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_resource
   - harborops.ha.harbor_resource.project
+  - harborops.ha.harbor_rule_selectors.retention
 options:
-  rules:
-    description:
-      - What the policy retains, 1 to 15 rules, no two alike. Required to create the policy.
-    type: list
-    elements: dict
-    suboptions:
-      template:
-        description:
-          - V(latestPushedK) the most recently pushed O(rules[].count) artifacts, V(latestPulledN) the most
-            recently pulled O(rules[].count), V(nDaysSinceLastPush) those pushed within the last O(rules[].count)
-            days, V(nDaysSinceLastPull) those pulled within the last O(rules[].count) days, V(always) all of them.
-        type: str
-        required: true
-        choices: [latestPushedK, latestPulledN, nDaysSinceLastPush, nDaysSinceLastPull, always]
-      count:
-        description: The number of artifacts or days of O(rules[].template); required except for V(always).
-        type: int
-      tag_pattern:
-        description: Tags the rule looks at, a doublestar pattern.
-        type: str
-        default: '**'
-      tag_decoration:
-        description: Whether the rule looks at the tags O(rules[].tag_pattern) matches or at all the others.
-        type: str
-        choices: [matches, excludes]
-        default: matches
-      untagged:
-        description: Whether the rule also looks at untagged artifacts.
-        type: bool
-        default: true
-      repository_pattern:
-        description: Repositories (without the project) the rule applies to, a doublestar pattern.
-        type: str
-        default: '**'
-      repository_decoration:
-        description: Whether the rule applies to the repositories O(rules[].repository_pattern) matches or to all the others.
-        type: str
-        choices: [matches, excludes]
-        default: matches
-      disabled:
-        description: Whether the rule is disabled.
-        type: bool
-        default: false
   cron:
     description:
       - When retention runs, six fields, seconds first (C(0 0 0 * * *) is every midnight); V("") runs it only by
@@ -111,16 +65,16 @@ import json
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import cron_error
+from ansible_collections.harborops.ha.plugins.module_utils._harbor_selectors import (
+    REPO_OPTIONS, first_selectors, harbor_selectors, selector_argument_spec)
 
 MAX_RULES = 15
-REPO_DECORATIONS = {'matches': 'repoMatches', 'excludes': 'repoExcludes'}
 
 
 def rule_view(rule):
     """A rule as the module's options describe it, from Harbor's shape (the comparable form)."""
     template = rule.get('template')
-    tag = (rule.get('tag_selectors') or [{}])[0]
-    repo = ((rule.get('scope_selectors') or {}).get('repository') or [{}])[0]
+    tag, repo = first_selectors(rule)
     try:
         extras = json.loads(tag.get('extras') or '{}')
     except ValueError:
@@ -128,24 +82,18 @@ def rule_view(rule):
     # without extras, matches keeps untagged artifacts and excludes drops them
     # (src/lib/selector/selectors/doublestar/selector.go)
     untagged = extras.get('untagged') if 'untagged' in extras else tag.get('decoration') == 'matches'
-    repo_decorations = dict((v, k) for k, v in REPO_DECORATIONS.items())
     return {'template': template, 'count': (rule.get('params') or {}).get(template),
             'tag_pattern': tag.get('pattern'), 'tag_decoration': tag.get('decoration'),
             'untagged': bool(untagged), 'repository_pattern': repo.get('pattern'),
-            'repository_decoration': repo_decorations.get(repo.get('decoration'), repo.get('decoration')),
+            'repository_decoration': REPO_OPTIONS.get(repo.get('decoration'), repo.get('decoration')),
             'disabled': bool(rule.get('disabled'))}
 
 
 def harbor_rule(view, priority):
     """A rule option in Harbor's shape (what the portal sends)."""
     rule = {'priority': priority, 'disabled': view['disabled'], 'action': 'retain', 'template': view['template'],
-            'params': {} if view['template'] == 'always' else {view['template']: view['count']},
-            'tag_selectors': [{'kind': 'doublestar', 'decoration': view['tag_decoration'],
-                               'pattern': view['tag_pattern'],
-                               'extras': json.dumps({'untagged': view['untagged']})}],
-            'scope_selectors': {'repository': [{'kind': 'doublestar',
-                                                'decoration': REPO_DECORATIONS[view['repository_decoration']],
-                                                'pattern': view['repository_pattern']}]}}
+            'params': {} if view['template'] == 'always' else {view['template']: view['count']}}
+    rule.update(harbor_selectors(view, extras={'untagged': view['untagged']}))
     return rule
 
 
@@ -228,15 +176,12 @@ class Retention(Resource):
 def main():
     converge_main(Retention, dict(
         rules=dict(type='list', elements='dict', options=dict(
+            selector_argument_spec(),
             template=dict(type='str', required=True, choices=['latestPushedK', 'latestPulledN', 'nDaysSinceLastPush',
                                                               'nDaysSinceLastPull', 'always']),
             count=dict(type='int'),
             tag_pattern=dict(type='str', default='**'),
-            tag_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
             untagged=dict(type='bool', default=True),
-            repository_pattern=dict(type='str', default='**'),
-            repository_decoration=dict(type='str', default='matches', choices=['matches', 'excludes']),
-            disabled=dict(type='bool', default=False),
         )),
         cron=dict(type='str'),
     ))

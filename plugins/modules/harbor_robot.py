@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_robot
 short_description: Manage Harbor robot accounts (system or project level)
@@ -144,7 +140,7 @@ secret_updated:
 import re
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, Resource, converge_main, json_body, q_value)
+    HarborError, Resource, Secret, converge_main, json_body, q_value)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     permission_set, permissions_from_set)
 
@@ -228,8 +224,7 @@ class Robot(Resource):
 
     key = 'robot'
     path = '/robots'
-    secret_option = 'secret'
-    secret_flag = 'secret_updated'
+    secret = Secret('secret', flag='secret_updated')
 
     def __init__(self, module):
         super(Robot, self).__init__(module)
@@ -335,7 +330,6 @@ def main():
             namespace=dict(type='str'),
             access=dict(type='list', elements='dict', required=True),
         )),
-        secret=dict(type='str', no_log=True),
     ))
 
 

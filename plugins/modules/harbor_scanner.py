@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_scanner
 short_description: Manage Harbor's scanner registrations and the default scanner
@@ -19,7 +15,7 @@ description:
   - O(access_credential) is write-only (Harbor 2.14.4 and newer never return it), see O(update_secret).
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_resource.described
 options:
   name:
     description: Name of the registration (C(Trivy) is reserved for Harbor's own).
@@ -27,9 +23,6 @@ options:
     required: true
   url:
     description: Base URL of the scanner adapter. Required to register it.
-    type: str
-  description:
-    description: Free-text description. Not given, left as it is.
     type: str
   auth:
     description: How Harbor authenticates to the adapter; all but V(none) need O(access_credential).
@@ -97,7 +90,7 @@ credential_updated:
   sample: false
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, Secret, converge_main
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import normalize_url
 
 # from 2.14.4 an update without the credential keeps the stored one (src/controller/scanner/base_controller.go)
@@ -108,8 +101,8 @@ class Scanner(Resource):
     key = 'scanner'
     path = '/scanners'
     id_key = 'uuid'
-    secret_option = 'access_credential'
-    secret_flag = 'credential_updated'
+    secret = Secret('access_credential', flag='credential_updated')
+    described = True
 
     def input_errors(self):
         errors = super(Scanner, self).input_errors()
@@ -184,9 +177,7 @@ class Scanner(Resource):
 def main():
     converge_main(Scanner, dict(
         url=dict(type='str'),
-        description=dict(type='str'),
         auth=dict(type='str', default='none', choices=['none', 'Basic', 'Bearer', 'X-ScannerAdapter-API-Key']),
-        access_credential=dict(type='str', no_log=True),
         skip_cert_verify=dict(type='bool', default=False),
         use_internal_addr=dict(type='bool', default=False),
         disabled=dict(type='bool', default=False),

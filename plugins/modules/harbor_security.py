@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_security
 short_description: Manage Harbor's system CVE allowlist and the scan-all schedule
@@ -18,6 +14,7 @@ description:
   - The scan-all schedule needs a default scanner (see M(harborops.ha.harbor_scanner)); without one Harbor refuses it.
 extends_documentation_fragment:
   - harborops.ha.harbor
+  - harborops.ha.harbor_schedule.scan_all
 options:
   cve_allowlist:
     description: The system CVE allowlist; it replaces the one Harbor has.
@@ -31,20 +28,6 @@ options:
       expires_at:
         description: When the allowlist expires, in seconds since the epoch; not given, it never expires.
         type: int
-  scan_all_schedule:
-    description: When Harbor scans every artifact.
-    type: dict
-    suboptions:
-      type:
-        description:
-          - V(None) removes the schedule. V(Hourly), V(Daily) and V(Weekly) default O(scan_all_schedule.cron) to what
-            Harbor's portal sends (C(0 0 * * * *), C(0 0 0 * * *), C(0 0 0 * * 0)).
-        type: str
-        required: true
-        choices: [Hourly, Daily, Weekly, Custom, None]
-      cron:
-        description: Six fields, seconds first; required for V(Custom).
-        type: str
 '''
 
 EXAMPLES = r'''

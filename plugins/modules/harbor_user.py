@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_user
 short_description: Manage local Harbor users
@@ -96,9 +92,9 @@ password_updated:
 import re
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, Resource, converge_main, error_text)
+    HarborError, Resource, Secret, converge_main, error_text)
 
-PROFILE_KEYS = ('email', 'realname', 'comment')
+PROFILE_KEYS = ('email', 'realname', 'comment')  # the string options of the profile (PUT /users/{id})
 
 
 def password_error(password):
@@ -113,12 +109,7 @@ def password_error(password):
 
 
 def current_view(user):
-    return {
-        'email': user.get('email') or '',
-        'realname': user.get('realname') or '',
-        'comment': user.get('comment') or '',
-        'sysadmin': bool(user.get('sysadmin_flag')),
-    }
+    return dict(((key, user.get(key) or '') for key in PROFILE_KEYS), sysadmin=bool(user.get('sysadmin_flag')))
 
 
 def set_password(module, user_id):
@@ -140,9 +131,7 @@ class User(Resource):
     id_key = 'user_id'
     name_key = 'username'
     name_option = 'username'
-    secret_option = 'password'
-    secret_alias = 'update_password'
-    secret_flag = 'password_updated'
+    secret = Secret('password', flag='password_updated', alias='update_password')
 
     def input_errors(self):
         errors = super(User, self).input_errors()
@@ -155,8 +144,7 @@ class User(Resource):
         return current_view(obj)
 
     def desired(self):
-        return {'email': self.params['email'], 'realname': self.params['realname'], 'comment': self.params['comment'],
-                'sysadmin': self.params['sysadmin']}
+        return dict(((key, self.params[key]) for key in PROFILE_KEYS), sysadmin=self.params['sysadmin'])
 
     def diff(self, current, desired, keys):
         before, after = super(User, self).diff(current, desired, keys)
@@ -201,13 +189,8 @@ class User(Resource):
 
 
 def main():
-    converge_main(User, dict(
-        email=dict(type='str'),
-        realname=dict(type='str'),
-        comment=dict(type='str'),
-        password=dict(type='str', no_log=True),
-        sysadmin=dict(type='bool'),
-    ))
+    profile = dict((key, dict(type='str')) for key in PROFILE_KEYS)
+    converge_main(User, dict(profile, sysadmin=dict(type='bool')))
 
 
 if __name__ == '__main__':

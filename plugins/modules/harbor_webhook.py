@@ -3,10 +3,6 @@
 # Copyright (c) harborops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 module: harbor_webhook
 short_description: Manage the webhook policies of a Harbor project
@@ -19,16 +15,13 @@ description:
     diff (a change shows as C(********)).
 extends_documentation_fragment:
   - harborops.ha.harbor
-  - harborops.ha.harbor_resource
+  - harborops.ha.harbor_resource.described
   - harborops.ha.harbor_resource.project
 options:
   name:
     description: Name of the policy, unique in the project.
     type: str
     required: true
-  description:
-    description: Free-text description. Not given, left as it is.
-    type: str
   enabled:
     description: Whether events are sent.
     type: bool
@@ -138,6 +131,7 @@ class Webhook(Resource):
     key = 'webhook'
     project_scoped = True
     project_path = 'webhook/policies'
+    described = True
 
     def input_errors(self):
         errors = super(Webhook, self).input_errors()
@@ -201,7 +195,6 @@ class Webhook(Resource):
 
 def main():
     converge_main(Webhook, dict(
-        description=dict(type='str'),
         enabled=dict(type='bool', default=True),
         event_types=dict(type='list', elements='str', choices=EVENT_TYPES),
         targets=dict(type='list', elements='dict', options=dict(

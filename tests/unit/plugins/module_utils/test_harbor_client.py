@@ -109,3 +109,34 @@ def test_project_scoped_resource_names_the_missing_project():
     with pytest.raises(HarborError, match="^project: no project named 'nope' exists in Harbor$"):
         policy.prepare()
     assert policy.path == '/retentions'
+
+
+def test_converge_main_adds_the_declared_options(monkeypatch):
+    """Resource.secret and Resource.described: converge_main adds the secret option (always no_log),
+    update_secret (with the deprecated alias) and description; public() leaves Harbor's secret key out."""
+    import pytest
+    from ansible_collections.harborops.ha.plugins.module_utils import _harbor
+
+    class Thing(_harbor.Resource):
+        key = 'thing'
+        secret = _harbor.Secret('auth_info', type='dict', flag='auth_info_updated', alias='update_auth')
+        described = True
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_module(argument_spec, **kwargs):
+        seen.update(argument_spec)
+        raise Stop()
+
+    monkeypatch.setattr(_harbor, 'HarborModule', fake_module)
+    with pytest.raises(Stop):
+        _harbor.converge_main(Thing, dict(enabled=dict(type='bool')))
+    assert seen['auth_info'] == dict(type='dict', no_log=True)
+    assert seen['description'] == dict(type='str')
+    assert seen['update_secret']['aliases'] == ['update_auth'] and seen['update_secret']['default'] == 'on_create'
+    assert seen['name'] == dict(type='str', required=True) and 'enabled' in seen and 'state' in seen
+    thing = Thing(FakeProjects({'name': 'x'}, {}))
+    assert thing.public({'id': 1, 'auth_info': {'token': 't'}}) == {'id': 1}
