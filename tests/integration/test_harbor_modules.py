@@ -154,7 +154,7 @@ def create_project(sim, name):
 
 @pytest.mark.parametrize('target', TARGETS)
 def test_target(sim, tmp_path, target):
-    extra = {'closed_port': testing.free_port(), 'sim_port': sim.port}
+    extra = {'closed_port': testing.free_port(), 'sim_port': sim.port, 'sim_version': sim.harbor_version}
     if target == 'harbor_registry':
         with open(make_ca_and_server_cert(tmp_path)['ca.crt']) as handle:
             extra['registry_ca_pem'] = handle.read()
