@@ -30,10 +30,10 @@ TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retenti
 
 
 @pytest.fixture(scope='module')
-def sim(tmp_path_factory):
+def sim(tmp_path_factory, harbor_version):
     env = dict(os.environ, GC_TIME_WINDOW_HOURS='0')
     with testing.SimProcess(str(tmp_path_factory.mktemp('housekeeping-sim')), admin_password=ADMIN_PASSWORD,
-                            env=env) as process:
+                            env=env, harbor_version=harbor_version) as process:
         yield process
 
 
