@@ -21,7 +21,8 @@ options:
   event_types:
     description:
       - The event types purged, for example V(create_artifact), V(delete_artifact), V(pull_artifact), V(other)
-        (Harbor 2.13 or newer; 2.12 calls them operations, V(create), V(delete), V(pull)). Compared as a set.
+        (Harbor 2.13 or newer; 2.12 calls them operations, V(create), V(delete), V(pull), and other names fail
+        because Harbor 2.12 would ignore them). Compared as a set.
         Required to create the schedule.
     type: list
     elements: str
@@ -71,6 +72,8 @@ from ansible_collections.harborops.ha.plugins.module_utils._harbor_schedule impo
     SystemSchedule, desired_schedule, job_main, run_errors, schedule_errors)
 
 MAX_RETENTION_HOURS = 240000  # src/common/const.go MaxAuditRetentionHour
+# Harbor 2.12 purges these operations only and ignores any other name (src/pkg/audit/dao/dao.go permitOps)
+OPERATIONS = ('create', 'delete', 'pull')
 
 
 def input_errors(params):
@@ -98,6 +101,12 @@ def audit_purge(module):
     purge = SystemSchedule(module, 'purgeaudit', 'audit log purge')
     key = events_key(module)
     events = params['event_types']
+    if key == 'include_operations' and events is not None:
+        ignored = sorted(set(e for e in events if e.strip().lower() not in OPERATIONS))
+        if ignored:
+            raise HarborError('event_types: Harbor %s purges only the operations %s and would ignore %s (event type '
+                              'names need Harbor 2.13.0 or newer)' % ('.'.join(str(p) for p in module.harbor_version()),
+                                                                      ', '.join(OPERATIONS), ', '.join(ignored)))
     parameters = {'audit_retention_hour': params['retention_hours'],
                   key: ','.join(sorted(set(events))) if events is not None else None}
     schedule = desired_schedule(params['schedule'])

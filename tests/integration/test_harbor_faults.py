@@ -24,8 +24,9 @@ ROBOT_SECRET = 'RobotFault-Secret9'
 
 
 @pytest.fixture(scope='module')
-def sim(tmp_path_factory):
-    with testing.SimProcess(str(tmp_path_factory.mktemp('fault-sim')), admin_password=ADMIN_PASSWORD) as process:
+def sim(tmp_path_factory, harbor_version):
+    with testing.SimProcess(str(tmp_path_factory.mktemp('fault-sim')), admin_password=ADMIN_PASSWORD,
+                            harbor_version=harbor_version) as process:
         yield process
 
 

@@ -30,10 +30,10 @@ TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retenti
 
 
 @pytest.fixture(scope='module')
-def sim(tmp_path_factory):
+def sim(tmp_path_factory, harbor_version):
     env = dict(os.environ, GC_TIME_WINDOW_HOURS='0')
     with testing.SimProcess(str(tmp_path_factory.mktemp('housekeeping-sim')), admin_password=ADMIN_PASSWORD,
-                            env=env) as process:
+                            env=env, harbor_version=harbor_version) as process:
         yield process
 
 
@@ -63,7 +63,8 @@ def create_proxy_cache(sim, name):
 
 @pytest.mark.parametrize('target', TARGETS)
 def test_target(sim, adapter, tmp_path, target):
-    extra = {'sim_port': sim.port, 'adapter_url': adapter, 'closed_port': testing.free_port()}
+    extra = {'sim_port': sim.port, 'adapter_url': adapter, 'closed_port': testing.free_port(),
+             'sim_version': sim.harbor_version}
     if target == 'harbor_gc':
         # an image pushed and deleted: its blobs are garbage the module's run frees
         create_project(sim, 'gc-src')
@@ -80,7 +81,7 @@ def test_target(sim, adapter, tmp_path, target):
 def test_housekeeping_role(sim, adapter, tmp_path):
     """The harbor_housekeeping role applies every kind once; its second run changes nothing."""
     create_project(sim, 'role-proj')
-    extra = {'adapter_url': adapter, 'harbor_target': 'role'}
+    extra = {'adapter_url': adapter, 'harbor_target': 'role', 'sim_version': sim.harbor_version}
     for attempt in ('first', 'second'):
         proc = run_playbook('role-' + attempt, sim.url, tmp_path, extra, playbook=ROLE_PLAYBOOK)
         check(proc, 'role-' + attempt)

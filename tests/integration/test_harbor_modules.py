@@ -94,9 +94,10 @@ def check(proc, target):
 
 
 @pytest.fixture(scope='module')
-def sim(tmp_path_factory):
+def sim(tmp_path_factory, harbor_version):
+    """One sim per release (conftest.py: every release of HARBOR_SIM_VERSIONS) for the targets of this file."""
     data = tmp_path_factory.mktemp('mod-sim')
-    with testing.SimProcess(str(data), admin_password=ADMIN_PASSWORD) as process:
+    with testing.SimProcess(str(data), admin_password=ADMIN_PASSWORD, harbor_version=harbor_version) as process:
         yield process
 
 
@@ -154,7 +155,7 @@ def create_project(sim, name):
 
 @pytest.mark.parametrize('target', TARGETS)
 def test_target(sim, tmp_path, target):
-    extra = {'closed_port': testing.free_port(), 'sim_port': sim.port}
+    extra = {'closed_port': testing.free_port(), 'sim_port': sim.port, 'sim_version': sim.harbor_version}
     if target == 'harbor_registry':
         with open(make_ca_and_server_cert(tmp_path)['ca.crt']) as handle:
             extra['registry_ca_pem'] = handle.read()
@@ -209,11 +210,11 @@ def make_ca_and_server_cert(directory):
     return paths
 
 
-def test_tls_verification(tmp_path_factory, tmp_path):
+def test_tls_verification(tmp_path_factory, tmp_path, harbor_version):
     certs_dir = tmp_path_factory.mktemp('mod-tls-certs')
     paths = make_ca_and_server_cert(certs_dir)
     data = tmp_path_factory.mktemp('mod-tls-sim')
-    with testing.SimProcess(str(data), admin_password=ADMIN_PASSWORD,
+    with testing.SimProcess(str(data), admin_password=ADMIN_PASSWORD, harbor_version=harbor_version,
                             extra_args=('--tls-cert', paths['server.crt'], '--tls-key', paths['server.key'])) as tls:
         url = 'https://127.0.0.1:%d' % tls.port
         proc = run_playbook('harbor_tls', url, tmp_path, {'ca_path': paths['ca.crt']})

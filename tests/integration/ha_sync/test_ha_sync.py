@@ -74,12 +74,12 @@ def push(sim, tmp_path, ref, user, password):
 
 
 @pytest.fixture(scope='module')
-def sims(tmp_path_factory):
+def sims(tmp_path_factory, harbor_version):
     base = tmp_path_factory.mktemp('ha-sync')
     # GC time window 0 (Harbor core's GC_TIME_WINDOW_HOURS): garbage collection frees a deletion at once
     env = dict(os.environ, GC_TIME_WINDOW_HOURS='0')
-    a = testing.SimProcess(str(base / 'a'), admin_password=ADMIN, env=env)
-    b = testing.SimProcess(str(base / 'b'), admin_password=ADMIN, env=env)
+    a = testing.SimProcess(str(base / 'a'), admin_password=ADMIN, env=env, harbor_version=harbor_version)
+    b = testing.SimProcess(str(base / 'b'), admin_password=ADMIN, env=env, harbor_version=harbor_version)
     a.start()
     b.start()
     yield a, b
