@@ -54,7 +54,7 @@ def build_app(settings) -> web.Application:
     sim = Sim(settings)
     # the trust store first: the database connection of schema.create may verify its server with it
     oci_client.install_trust(settings.trust_ca_dir, os.path.join(settings.data_dir, "trust", "ca-bundle.crt"))
-    schema.create(sim.db, settings.admin_password)
+    schema.create(sim.db, settings.admin_password, settings.harbor_version)
     oci_client.set_faults_getter(sim.faults.get)
     app = web.Application(middlewares=[harbor_middleware], client_max_size=64 * 1024 * 1024)
     app[SIM_KEY] = sim

@@ -57,6 +57,12 @@ def main(argv=None) -> int:
                         tls_cert=args.tls_cert, tls_key=args.tls_key, harbor_version=args.harbor_version,
                         trust_ca_dir=args.trust_ca_dir)
     from .app import serve  # imported late: `--help` must work without aiohttp
+    from .migration import MigrationError
 
-    serve(settings)
+    try:
+        serve(settings)
+    except MigrationError as exc:
+        # Harbor's core: log.Fatalf in src/core/main.go, exit status 1 (its container restarts)
+        logging.getLogger("harbor_sim").critical("%s", exc)
+        return 1
     return 0

@@ -1,8 +1,11 @@
-"""sim-core tables (prefix core_) and the first-start seed: admin (id 1), project `library` (id 1)."""
+"""sim-core tables (prefix core_) and the first-start seed: admin (id 1), project `library` (id 1).
+
+Before either, Harbor's schema migration up to the played release (migration.py), as core runs it
+first thing at start."""
 
 from __future__ import annotations
 
-from . import jsonout, passwords
+from . import jsonout, migration, passwords, versions
 from .storage import create_tables
 
 TABLES = [
@@ -107,8 +110,9 @@ TABLES = [
 ]
 
 
-def create(db, admin_password: str) -> None:
+def create(db, admin_password: str, release: str = versions.DEFAULT) -> None:
     with db.schema_lock():
+        migration.migrate(db, release)
         create_tables(db, TABLES)
         if db.query_one("SELECT id FROM core_user WHERE id = 1") is None:
             seed(db, admin_password)
