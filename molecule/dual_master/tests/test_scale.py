@@ -55,11 +55,12 @@ def test_the_added_node_got_the_identities_and_every_image_the_pair_held():
     assert {a: t for a, t in new["artifacts"].items() if a in before["artifacts"]} == before["artifacts"]
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
-def test_no_push_acknowledged_during_the_add_is_missing_on_any_node(name):
-    acked = _acked("add")
+@pytest.mark.parametrize("loop, when, name", [("add", "added", n) for n in sorted(ALL)]
+                         + [("remove", "removed", n) for n in sorted(NODES)])
+def test_no_push_acknowledged_during_the_add_or_the_removal_is_missing(loop, when, name):
+    acked = _acked(loop)
     assert acked
-    held = _held(_record("added")["nodes"][name], "apps/dm-scale-add")
+    held = _held(_record(when)["nodes"][name], f"apps/dm-scale-{loop}")
     assert {tag: held.get(tag) for tag in acked} == acked
 
 
@@ -89,11 +90,3 @@ def test_after_the_removal_the_pair_forgot_the_node(name):
     assert removed["keepalived_peers"][name] == [a for n, a in NODES.items() if n != name]
     assert f"IP Address:{NEW[1]}" not in removed["served"][NODES[name]]
     assert f"IP Address:{NEW[1]}" not in removed["served"][VIP]
-
-
-@pytest.mark.parametrize("name", sorted(NODES))
-def test_no_push_acknowledged_during_the_removal_is_missing(name):
-    acked = _acked("remove")
-    assert acked
-    held = _held(_record("removed")["nodes"][name], "apps/dm-scale-remove")
-    assert {tag: held.get(tag) for tag in acked} == acked
