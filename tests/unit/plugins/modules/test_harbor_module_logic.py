@@ -1,5 +1,7 @@
 """Pure decision functions of the harbor_* modules (what counts as a change, what is sent)."""
 
+import pytest
+
 from ansible_collections.harborops.ha.plugins.modules import (
     harbor_config, harbor_project, harbor_registry, harbor_replication_policy, harbor_robot, harbor_user)
 
@@ -221,3 +223,41 @@ def test_config_unknown_keys_and_returned_secrets():
                                                 'ldap_search_password': 'z'}) == ['banner_mesage']
     assert harbor_config.without_secrets(current) == {'auth_mode': 'db_auth', 'banner_message': '',
                                                       'token_expiration': 30}
+
+
+class FakePolicyApi(object):
+    """What Policy.remove sends: execution lists (one answer per call), stops, the delete."""
+
+    def __init__(self, listings):
+        self.params = {'name': 'ha-harbor3-event'}
+        self.listings = list(listings)
+        self.sent = []
+
+    def list(self, path, query=None):
+        self.sent.append(('GET', path, query))
+        return self.listings.pop(0) if len(self.listings) > 1 else self.listings[0]
+
+    def request(self, method, path, query=None, body=None, ok=(200, 201)):
+        self.sent.append((method, path))
+
+    def delete(self, path):
+        self.sent.append(('DELETE', path))
+
+
+def test_policy_absent_stops_unfinished_executions_then_deletes(monkeypatch):
+    monkeypatch.setattr(harbor_replication_policy.time, 'sleep', lambda seconds: None)
+    api = FakePolicyApi([[{'id': 8, 'status': 'InProgress'}, {'id': 5, 'status': 'Failed'}],
+                         [{'id': 8, 'status': 'Stopped'}, {'id': 5, 'status': 'Failed'}]])
+    harbor_replication_policy.Policy(api).remove({'id': 3, 'name': 'ha-harbor3-event'})
+    assert [s for s in api.sent if s[0] != 'GET'] == [('PUT', '/replication/executions/8'),
+                                                      ('DELETE', '/replication/policies/3')]
+    assert api.sent[0] == ('GET', '/replication/executions', {'policy_id': 3})
+
+
+def test_policy_absent_deletes_nothing_while_an_execution_will_not_stop(monkeypatch):
+    monkeypatch.setattr(harbor_replication_policy.time, 'sleep', lambda seconds: None)
+    monkeypatch.setattr(harbor_replication_policy, 'STOP_TIMEOUT', -1)
+    api = FakePolicyApi([[{'id': 8, 'status': 'InProgress'}]])
+    with pytest.raises(harbor_replication_policy.HarborError, match='executions 8 did not stop .* not deleted'):
+        harbor_replication_policy.Policy(api).remove({'id': 3, 'name': 'ha-harbor3-event'})
+    assert ('DELETE', '/replication/policies/3') not in api.sent
