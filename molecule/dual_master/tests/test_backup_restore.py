@@ -1,8 +1,8 @@
 """The backup and restore drill (side_effect's backup_restore.yml) as users see it: the backup on the
-controller is complete, private and matches its manifest; the re-created node held its peer's images (seeded) but not the drill's user, robot or image; after the
-restore dm-harbor2 holds every project, user, robot and artifact it held before (same digests), the
-robot's secret still logs in, its image pulls from dm-harbor2's own registry; no push acknowledged
-through the VIP during the drill was lost."""
+controller is complete, private and matches its manifest; the re-created node held its peer's images
+(seeded) but not the drill's user, robot or image; after the restore dm-harbor2 holds every project,
+user, robot and artifact it held before (same digests), the robot's secret still logs in, its image
+pulls from dm-harbor2's own registry; no push acknowledged through the VIP during the drill was lost."""
 
 import hashlib
 import json
