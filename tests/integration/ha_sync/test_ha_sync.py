@@ -15,7 +15,7 @@ import sys
 import pytest
 import requests
 
-from harbor_sim import testing
+from harbor_sim import testing, versions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -219,6 +219,10 @@ def test_a_node_added_to_the_inventory_is_seeded_and_meshed_then_removed(sims, i
     before the run ends, every image the others held (one full sync from each, waited for); a second run changes
     nothing; the same nodes rebuilt empty under the name harbor3 are seeded again; harbor3 removed from the
     inventory, the others drop its endpoints and policies."""
+    if harbor_version != versions.DEFAULT:
+        # CI's time budget: seeding, meshing and pruning send the same requests on every release (the
+        # converge tests above cover what differs, the endpoints' CA), so this runs on the newest only
+        pytest.skip('runs against the newest release only (%s)' % versions.DEFAULT)
     a, b = sims
     c = testing.SimProcess(str(tmp_path / 'c'), admin_password=ADMIN, harbor_version=harbor_version)
     c.start()
