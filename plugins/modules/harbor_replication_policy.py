@@ -169,7 +169,8 @@ id:
 
 import time
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    EXECUTION_FINAL, HarborError, Resource, converge_main)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     canonical_filters, cron_error)
 
@@ -352,7 +353,7 @@ class Policy(Resource):
         harmless on an execution that has ended meanwhile) and waits until they have ended."""
         def unfinished():
             return [e['id'] for e in self.module.list('/replication/executions', {'policy_id': existing['id']})
-                    if e.get('status') not in ('Succeed', 'Failed', 'Stopped')]
+                    if e.get('status') not in EXECUTION_FINAL]
 
         running = unfinished()
         deadline = time.time() + STOP_TIMEOUT
