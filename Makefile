@@ -84,7 +84,8 @@ lab-destroy:
 # SUPPORTED); empty: the newest, in build/bundle, what make lab deploys; another release goes to
 # build/bundle/<release> (make lab HARBOR_SIM_VERSION=2.12.4 deploys that one); sim-bundle-oldest
 # builds the oldest supported release's into build/bundle/<release>. molecule's shared_storage
-# installs the oldest supported release (sim-bundle-oldest), dual_master the newest (sim-bundle).
+# installs the oldest supported release (sim-bundle-oldest); dual_master installs it too, then
+# upgrades to the newest (sim-bundle) in its side effect.
 HARBOR_SIM_VERSION ?=
 HARBOR_SIM_OLDEST := $(shell grep -m1 '^SUPPORTED = ' tests/harbor_sim/harbor_sim/versions.py | grep -o '[0-9]*[.][0-9]*[.][0-9]*' | head -n1)
 export SIM_BUNDLE_DIR := $(BUILD)/bundle$(if $(HARBOR_SIM_VERSION),/$(HARBOR_SIM_VERSION))

@@ -24,6 +24,8 @@ except ImportError:  # pragma: no cover - depends on the controller
 
 API_PREFIX = '/api/v2.0'
 PAGE_SIZE = 100  # Harbor's maximum; above it answers 422
+# The statuses in which a replication execution has ended (the API's names).
+EXECUTION_FINAL = ('Succeed', 'Failed', 'Stopped')
 RETRY_DELAY = 2
 WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 # Sending these again has the same effect as sending them once: retried on connection errors.

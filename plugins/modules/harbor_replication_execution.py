@@ -88,9 +88,7 @@ failed_tasks:
 import time
 
 from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
-    HarborError, HarborModule, HarborUncertain, json_body)
-
-FINAL = ('Succeed', 'Failed', 'Stopped')
+    EXECUTION_FINAL, HarborError, HarborModule, HarborUncertain, json_body)
 
 
 def summary(execution):
@@ -146,7 +144,7 @@ def run(module):
     execution_id = start(module, policy)
     execution = module.get('/replication/executions/%s' % execution_id) or {}
     deadline = time.time() + params['wait_timeout']
-    while params['wait'] and execution.get('status') not in FINAL:
+    while params['wait'] and execution.get('status') not in EXECUTION_FINAL:
         if time.time() >= deadline:
             module.result.update(execution=execution, status=execution.get('status'))
             raise HarborError('replication execution %s of policy %r did not finish within %ss; last status %s'

@@ -13,6 +13,10 @@ description:
     and an update always sends the complete policy.
   - Registries are given by name and resolved to ids; C(Local) (or omitting the option) is this Harbor.
     Exactly one side must be a remote registry (push mode when the source is local, pull mode otherwise).
+  - With O(state=absent), an enabled policy is disabled first (so that pushes start no new execution), then its
+    executions that have not ended (an event-based policy towards a peer that is down keeps one running) are
+    stopped, and the module waits up to 120 seconds for them to end, since Harbor refuses to delete a policy while
+    one runs. If they do not end, the policy stays disabled and is not deleted; the next run deletes it.
 extends_documentation_fragment:
   - harborops.ha.harbor
   - harborops.ha.harbor_resource
@@ -164,11 +168,17 @@ id:
   sample: 7
 '''
 
-from ansible_collections.harborops.ha.plugins.module_utils._harbor import HarborError, Resource, converge_main
+import time
+
+from ansible_collections.harborops.ha.plugins.module_utils._harbor import (
+    EXECUTION_FINAL, HarborError, Resource, converge_main)
 from ansible_collections.harborops.ha.plugins.module_utils._harbor_compare import (
     canonical_filters, cron_error)
 
 LOCAL = 'Local'
+# How long state=absent waits for the stopped executions of a policy to end before deleting it.
+STOP_TIMEOUT = 120
+STOP_POLL = 2
 
 
 def input_errors(params):
@@ -336,6 +346,35 @@ class Policy(Resource):
 
     def update_body(self, existing, desired, changes, secret):
         return self.create_body()
+
+    def remove(self, existing):
+        """Harbor deletes a policy only when every execution of it has ended (src/pkg/task/execution.go
+        DeleteByVendor answers 412 otherwise), and an event-based policy towards a peer that is down keeps
+        one running. An enabled policy is disabled first (PUT with enabled false), or a node that takes
+        pushes starts a new execution after the last one stopped (Harbor's event handler and Start skip
+        a disabled policy: src/controller/event/handler/replication/event/handler.go,
+        src/controller/replication/execution.go). Then its unfinished executions are stopped (PUT
+        /replication/executions/{id}, the UI's Stop, harmless on one that has ended meanwhile) and
+        waited for, and the policy is deleted. A run that stops half way leaves the policy disabled;
+        the next run deletes it."""
+        def unfinished():
+            return [e['id'] for e in self.module.list('/replication/executions', {'policy_id': existing['id']})
+                    if e.get('status') not in EXECUTION_FINAL]
+
+        if existing.get('enabled'):
+            state = dict(current_state(existing), enabled=False)
+            self.module.request('PUT', self.object_path(existing), body=request_body(state, user_filters(state['filters'])))
+        running = unfinished()
+        deadline = time.time() + STOP_TIMEOUT
+        for execution_id in running:
+            self.module.request('PUT', '/replication/executions/%s' % execution_id)
+        while running:
+            if time.time() > deadline:
+                raise HarborError('policy %r: executions %s did not stop within %d seconds; the policy was disabled, '
+                                  'not deleted' % (self.params['name'], ', '.join(map(str, running)), STOP_TIMEOUT))
+            time.sleep(STOP_POLL)
+            running = unfinished()
+        super(Policy, self).remove(existing)
 
 
 def main():

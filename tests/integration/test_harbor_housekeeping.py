@@ -16,14 +16,15 @@ from test_harbor_modules import ADMIN_PASSWORD, check, create_project, push_imag
 
 # the scanner adapter of harbor-sim's own suite (its metadata, an API key under /key/)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'harbor_sim', 'tests'))
-from housekeeping_support import scanner_adapter  # noqa: E402
+from housekeeping_support import SCANNER_KEY, scanner_adapter  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
 # secrets of these targets: test_harbor_modules.check() fails when one shows up in the -vvv output
 test_harbor_modules.SECRETS.update(
-    webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2', scanner_key='k3y',
+    webhook_token='HookToken-5Vd8', webhook_token_new='HookToken-New-7Qs2', scanner_key=SCANNER_KEY,
     preheat_password='PreheatPw-8Jx3')
+
 ROLE_PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'harbor_housekeeping_role.yml')
 TARGETS = ['harbor_gc', 'harbor_label', 'harbor_immutable_rule', 'harbor_retention', 'harbor_webhook',
            'harbor_audit_purge', 'harbor_scanner', 'harbor_security', 'harbor_preheat_instance']

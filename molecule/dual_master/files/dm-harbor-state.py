@@ -1,6 +1,6 @@
-"""Print what one Harbor node holds, as JSON: projects, users, system and project robots, and every
-artifact (repository, digest, tags). Used by the backup/restore drill (backup_restore.yml) before
-the backup and after the restore.
+"""Print what one Harbor node holds, as JSON: projects, users, system and project robots, every
+artifact (repository, digest, tags), replication endpoints and policies. Used by the backup/restore
+drill (backup_restore.yml) and the add/remove-a-node run (scale.yml).
     python3 dm-harbor-state.py <https://node> <CA file>    (admin password in HARBOR_PASSWORD)"""
 
 import base64
@@ -45,6 +45,8 @@ def main():
         "users": sorted(u["username"] for u in get_all("/users")),
         "robots": sorted(robots),
         "artifacts": artifacts,
+        "registries": sorted(r["name"] for r in get_all("/registries")),
+        "policies": sorted(p["name"] for p in get_all("/replication/policies")),
     }
     json.dump(state, sys.stdout, indent=1, sort_keys=True)
 

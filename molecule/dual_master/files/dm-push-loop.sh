@@ -2,10 +2,11 @@
 # Push a new one-file image through the VIP name, again and again, until the stop file appears (or
 # the time limit). Every push Docker acknowledged (it printed the manifest digest) is appended to the
 # acks file as "<tag> <digest> <epoch seconds>". A push that fails (the node behind the VIP died under
-# it) is not acknowledged and not recorded; the loop goes on with the next tag.
-#   dm-push-loop.sh <registry/project/repo> <acks file> <stop file> <time limit seconds>
+# it) is not acknowledged and not recorded; the loop goes on with the next tag. An optional pause
+# (seconds, default 0) between pushes keeps a long loop from filling the registry.
+#   dm-push-loop.sh <registry/project/repo> <acks file> <stop file> <time limit seconds> [pause seconds]
 set -u
-repo=$1 acks=$2 stop=$3
+repo=$1 acks=$2 stop=$3 pause=${5:-0}
 deadline=$(( $(date +%s) + $4 ))
 : > "$acks"
 work=$(mktemp -d)
@@ -25,5 +26,6 @@ while [ ! -e "$stop" ] && [ "$(date +%s)" -lt "$deadline" ]; do
     fi
   fi
   docker image rm "$repo:$tag" > /dev/null 2>&1 || true
+  sleep "$pause"
 done
 rm -rf "$work"

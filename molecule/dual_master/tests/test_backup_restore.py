@@ -1,8 +1,8 @@
 """The backup and restore drill (side_effect's backup_restore.yml) as users see it: the backup on the
-controller is complete, private and matches its manifest; the re-created node was empty; after the
-restore dm-harbor2 holds every project, user, robot and artifact it held before (same digests), the
-robot's secret still logs in, its image pulls from dm-harbor2's own registry; no push acknowledged
-through the VIP during the drill was lost."""
+controller is complete, private and matches its manifest; the re-created node held its peer's images
+(seeded) but not the drill's user, robot or image; after the restore dm-harbor2 holds every project,
+user, robot and artifact it held before (same digests), the robot's secret still logs in, its image
+pulls from dm-harbor2's own registry; no push acknowledged through the VIP during the drill was lost."""
 
 import hashlib
 import json
@@ -53,10 +53,13 @@ def test_the_secret_archive_holds_the_keys_but_not_the_tls_copy():
     assert not [n for n in names if n.startswith("secret/cert")]
 
 
-def test_the_wipe_was_real():
-    wiped = _state("wiped")
-    assert "dmdrill" not in wiped["users"]
-    assert ROBOT[0] not in wiped["robots"]
+def test_the_wipe_was_real_and_the_replaced_node_was_seeded_by_its_peer():
+    recreated, peer = _state("recreated"), _state("peer")
+    assert "dmdrill" not in recreated["users"]
+    assert ROBOT[0] not in recreated["robots"]
+    assert not [a for a in recreated["artifacts"] if a.startswith("apps/dm-drill@")]
+    # issue 16 item 2: a node rebuilt empty under its old name holds what its peer held, once site.yml ran
+    assert peer["artifacts"] and {a: t for a, t in recreated["artifacts"].items() if a in peer["artifacts"]} == peer["artifacts"]
 
 
 def test_after_the_restore_the_node_holds_all_it_held_before():

@@ -31,6 +31,10 @@ class SimProcess:
         self.harbor_version = harbor_version or os.environ.get("HARBOR_SIM_VERSION") or versions.DEFAULT
         self.admin_password = admin_password
         self.port = port or free_port()
+        # a port free_port() picked may be taken by another process before the sim binds it (parallel
+        # workers start sims and registries side by side): the first start then tries another one
+        self._port_picked = port is None
+        self._started = False
         self.extra_args = list(extra_args)
         self.env = env
         self.start_timeout = start_timeout
@@ -52,12 +56,22 @@ class SimProcess:
         cmd = [sys.executable, "-m", "harbor_sim", "serve", "--listen", f"127.0.0.1:{self.port}",
                "--data", self.data_dir, "--admin-password", self.admin_password,
                "--harbor-version", self.harbor_version, *self.extra_args]
-        log = open(self.log_path, "ab")
-        try:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        finally:
-            log.close()
-        self._wait_ready()
+        for attempt in range(5):
+            log = open(self.log_path, "ab")
+            try:
+                self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+            finally:
+                log.close()
+            try:
+                self._wait_ready()
+                break
+            except RuntimeError:
+                taken = "address already in use" in self.log_tail()
+                if self._started or not self._port_picked or not taken or attempt == 4:
+                    raise
+                self.port = free_port()
+                cmd[cmd.index("--listen") + 1] = f"127.0.0.1:{self.port}"
+        self._started = True
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout

@@ -11,7 +11,7 @@ import pytest
 
 from dataplane_support import wait_for
 from harbor_sim.testing import SimProcess
-from housekeeping_support import ADMIN, blob_bytes, push_image, scanner_adapter
+from housekeeping_support import ADMIN, SCANNER_KEY, blob_bytes, push_image, scanner_adapter
 from simcore_support import Client, error_of
 
 pytestmark = pytest.mark.sim
@@ -57,10 +57,10 @@ def test_gc_and_purge_parameters(old):
 def test_credentials_are_returned_and_replaced(old):
     with scanner_adapter() as url:
         resp = old.post("/scanners", json={"name": "keyed", "url": url + "/key", "auth": "X-ScannerAdapter-API-Key",
-                                           "access_credential": "k3y"})
+                                           "access_credential": SCANNER_KEY})
         assert resp.status_code == 201
         uuid = resp.headers["Location"].rsplit("/", 1)[1]
-        assert old.get(f"/scanners/{uuid}").json()["access_credential"] == "k3y"
+        assert old.get(f"/scanners/{uuid}").json()["access_credential"] == SCANNER_KEY
         resp = old.put(f"/scanners/{uuid}", json={"name": "keyed", "url": url + "/key",
                                                   "auth": "X-ScannerAdapter-API-Key"})
         assert resp.status_code == 400  # no credential kept before 2.14.4: required again

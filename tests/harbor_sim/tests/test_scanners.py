@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from housekeeping_support import ADMIN, scanner_adapter
+from housekeeping_support import ADMIN, SCANNER_KEY, scanner_adapter
 from simcore_support import Client, error_of, make_user
 
 pytestmark = pytest.mark.sim
@@ -40,7 +40,7 @@ def test_scanner_registrations(client, adapter):
         "capabilities": {"support_vulnerability": True, "support_sbom": False}}  # typeless: an older adapter
     assert "health" not in got and "adapter" not in got  # only the project scanner has them
     resp = client.post("/scanners", json={"name": "keyed", "url": adapter + "/key", "auth": "X-ScannerAdapter-API-Key",
-                                          "access_credential": "k3y"})
+                                          "access_credential": SCANNER_KEY})
     assert resp.status_code == 201
     second = resp.headers["Location"].rsplit("/", 1)[1]
     keyed = client.get(f"/scanners/{second}").json()

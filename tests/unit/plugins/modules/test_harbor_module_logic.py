@@ -1,5 +1,7 @@
 """Pure decision functions of the harbor_* modules (what counts as a change, what is sent)."""
 
+import pytest
+
 from ansible_collections.harborops.ha.plugins.modules import (
     harbor_config, harbor_project, harbor_registry, harbor_replication_policy, harbor_robot, harbor_user)
 
@@ -221,3 +223,71 @@ def test_config_unknown_keys_and_returned_secrets():
                                                 'ldap_search_password': 'z'}) == ['banner_mesage']
     assert harbor_config.without_secrets(current) == {'auth_mode': 'db_auth', 'banner_message': '',
                                                       'token_expiration': 30}
+
+
+class FakePolicyApi(object):
+    """What Policy.remove sends: execution lists (one answer per call), stops, the delete."""
+
+    def __init__(self, listings):
+        self.params = {'name': 'ha-harbor3-event'}
+        self.listings = list(listings)
+        self.sent = []
+        self.bodies = []
+
+    def list(self, path, query=None):
+        self.sent.append(('GET', path, query))
+        return self.listings.pop(0) if len(self.listings) > 1 else self.listings[0]
+
+    def request(self, method, path, query=None, body=None, ok=(200, 201)):
+        self.sent.append((method, path))
+        self.bodies.append(body)
+
+    def delete(self, path):
+        self.sent.append(('DELETE', path))
+
+
+def test_policy_absent_stops_unfinished_executions_then_deletes(monkeypatch):
+    monkeypatch.setattr(harbor_replication_policy.time, 'sleep', lambda seconds: None)
+    api = FakePolicyApi([[{'id': 8, 'status': 'InProgress'}, {'id': 5, 'status': 'Failed'}],
+                         [{'id': 8, 'status': 'Stopped'}, {'id': 5, 'status': 'Failed'}]])
+    harbor_replication_policy.Policy(api).remove({'id': 3, 'name': 'ha-harbor3-event'})
+    assert [s for s in api.sent if s[0] != 'GET'] == [('PUT', '/replication/executions/8'),
+                                                      ('DELETE', '/replication/policies/3')]
+    assert api.sent[0] == ('GET', '/replication/executions', {'policy_id': 3})
+
+
+def test_policy_absent_disables_an_enabled_policy_before_it_stops_its_executions(monkeypatch):
+    # A node that takes pushes starts a new execution of an enabled event-based policy after the last
+    # one stopped: disabled first (the whole policy, as PUT replaces it), nothing new starts.
+    monkeypatch.setattr(harbor_replication_policy.time, 'sleep', lambda seconds: None)
+    existing = {'id': 3, 'name': 'ha-harbor3-event', 'enabled': True, 'override': True, 'deletion': True,
+                'src_registry': {'id': 0}, 'dest_registry': {'id': 7, 'name': 'ha-harbor3'},
+                'trigger': {'type': 'event_based', 'trigger_settings': {}},
+                'filters': [{'type': 'name', 'value': 'apps/**'}]}
+    api = FakePolicyApi([[{'id': 8, 'status': 'InProgress'}], [{'id': 8, 'status': 'Stopped'}]])
+    harbor_replication_policy.Policy(api).remove(existing)
+    assert [s for s in api.sent if s[0] != 'GET'] == [('PUT', '/replication/policies/3'),
+                                                      ('PUT', '/replication/executions/8'),
+                                                      ('DELETE', '/replication/policies/3')]
+    assert api.sent[1] == ('GET', '/replication/executions', {'policy_id': 3})
+
+
+def test_policy_absent_disable_keeps_every_other_field():
+    existing = {'id': 3, 'name': 'ha-harbor3-event', 'enabled': True, 'override': True, 'deletion': True,
+                'src_registry': {'id': 0}, 'dest_registry': {'id': 7, 'name': 'ha-harbor3'},
+                'trigger': {'type': 'event_based', 'trigger_settings': {}},
+                'filters': [{'type': 'name', 'value': 'apps/**'}]}
+    api = FakePolicyApi([[]])
+    harbor_replication_policy.Policy(api).remove(existing)
+    assert api.sent[0] == ('PUT', '/replication/policies/3')
+    assert harbor_replication_policy.current_state(api.bodies[0]) == \
+        harbor_replication_policy.current_state(dict(existing, enabled=False))
+
+
+def test_policy_absent_deletes_nothing_while_an_execution_will_not_stop(monkeypatch):
+    monkeypatch.setattr(harbor_replication_policy.time, 'sleep', lambda seconds: None)
+    monkeypatch.setattr(harbor_replication_policy, 'STOP_TIMEOUT', -1)
+    api = FakePolicyApi([[{'id': 8, 'status': 'InProgress'}]])
+    with pytest.raises(harbor_replication_policy.HarborError, match='executions 8 did not stop .* not deleted'):
+        harbor_replication_policy.Policy(api).remove({'id': 3, 'name': 'ha-harbor3-event'})
+    assert ('DELETE', '/replication/policies/3') not in api.sent
