@@ -23,6 +23,9 @@ MOLECULE_SCENARIOS ?= $(MOLECULE_ALL_SCENARIOS)
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
+# One process per module instead of mkdir, copy, chmod, run, remove (the test tiers' ansible-playbook
+# runs, connection local or docker; the lab sets it too, lab/lab.sh; molecule in its ansible.cfg).
+export ANSIBLE_PIPELINING ?= true
 export ANSIBLE_FORCE_COLOR ?= false
 export PY_COLORS ?= 0
 

@@ -4,7 +4,7 @@
 # acks file as "<tag> <digest> <epoch seconds>". A push that fails (the node behind the VIP died under
 # it) is not acknowledged and not recorded; the loop goes on with the next tag. An optional pause
 # (seconds, default 0) between pushes keeps a long loop from filling the registry.
-#   dm-push-loop.sh <registry/project/repo> <acks file> <stop file> <time limit seconds> [pause seconds]
+#   push-loop.sh <registry/project/repo> <acks file> <stop file> <time limit seconds> [pause seconds]
 set -u
 repo=$1 acks=$2 stop=$3 pause=${5:-0}
 deadline=$(( $(date +%s) + $4 ))

@@ -1,0 +1,56 @@
+"""Adding a node to the shared-storage pair (side_effect's scale.yml) as users see it, from what was
+recorded after the site steps ran with ss-harbor3 in the inventory (ss-scale.json): every push
+acknowledged through the VIP name meanwhile is listed by every node's own API with its digest (one
+database, one storage), the certificate every node and the VIP serve names the new node, and
+keepalived on every node peers with every other; the new node is healthy now."""
+
+import json
+import os
+
+import pytest
+import requests
+
+testinfra_hosts = ["ss-db1"]
+NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22", "ss-harbor3": "172.30.3.23"}
+VIP = "172.30.3.100"
+
+
+def _load(name):
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _record():
+    return json.loads(_load("ss-scale.json"))
+
+
+def _acked():
+    """tag -> digest of every push the loop had acknowledged."""
+    return dict(line.split()[:2] for line in _load("ss-scale-add-acks.txt").splitlines())
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_every_node_lists_every_push_acknowledged_during_the_add(name):
+    acked = _acked()
+    assert acked
+    held = {tag["name"]: artifact["digest"] for artifact in _record()["artifacts"][name]
+            for tag in artifact.get("tags") or []}
+    assert {tag: held.get(tag) for tag in acked} == acked
+
+
+@pytest.mark.parametrize("address", sorted(NODES.values()) + [VIP])
+def test_every_node_and_the_vip_serve_one_certificate_naming_the_new_node(address):
+    served = _record()["served"]
+    assert f"IP Address:{NODES['ss-harbor3']}" in served[address]
+    assert len({text.splitlines()[0] for text in served.values()}) == 1
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_keepalived_peers_with_every_other_node(name):
+    assert sorted(_record()["keepalived_peers"][name]) == sorted(a for n, a in NODES.items() if n != name)
+
+
+def test_the_new_node_is_healthy_over_verified_tls():
+    ca = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-pki", "ca.crt")
+    health = requests.get(f"https://{NODES['ss-harbor3']}/api/v2.0/health", verify=ca, timeout=10).json()
+    assert health["status"] == "healthy", health
