@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A client of the lab's VIP name while a Day-2 playbook runs (README "Day 2: rolling Harbor
-# upgrade"): the loop of molecule/dual_master (dm-vip-client-loop.sh: GET /api/v2.0/ping every 0.2 s
+# upgrade"): the loop of the molecule scenarios (molecule/shared/files/vip-client-loop.sh: GET /api/v2.0/ping every 0.2 s
 # and docker pull after docker pull, TLS verified with the CA Docker trusts for the name) on the lab
 # node that does not hold the VIP, pulling a one-layer image it pushed through the VIP first.
 #   lab/vip-client.sh start    push the image, start the loop, wait for three good pulls
@@ -31,7 +31,7 @@ case ${1:-} in
     pw=$(sed -n 's/^harbor_admin_password: *//p' "$here"/inventory/group_vars/harbor/*.yml | head -n 1)
     docker exec -i "$client" docker login --username admin --password-stdin "$name" <<<"$pw" >/dev/null
     docker exec "$client" sh -c "tar -C /etc -c hostname os-release | docker import - $image > /dev/null && docker push --quiet $image > /dev/null"
-    docker cp "$here/../molecule/dual_master/files/dm-vip-client-loop.sh" "$client:/usr/local/bin/vip-client-loop.sh"
+    docker cp "$here/../molecule/shared/files/vip-client-loop.sh" "$client:/usr/local/bin/vip-client-loop.sh"
     docker exec "$client" rm -f /root/vip-client.stop
     since=$(date +%s)
     docker exec -d "$client" /usr/local/bin/vip-client-loop.sh "$name" "$image" /root/vip-client.log /root/vip-client.stop 7200

@@ -1,9 +1,14 @@
 """Shared helpers for the dual_master verify tests: the nodes, the VIP and who holds it."""
 
-import json
 import os
+import pathlib
+import sys
 
 import testinfra
+
+# The VIP client's figures check, shared with shared_storage (molecule/shared/tests/vip_client.py).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "tests"))
+from vip_client import assert_client_through_the_vip_lost_no_pull  # noqa: E402,F401  pylint: disable=wrong-import-position
 
 VIP = "172.30.2.100"
 VIP_NAME = "harbor.dm.lab"
@@ -32,18 +37,3 @@ def vip_holders():
     """Names of the nodes that have the VIP on eth0 right now."""
     out = {n: node(n).check_output("ip -4 -o addr show dev eth0") for n in NODES}
     return sorted(n for n, text in out.items() if f" {VIP}/" in text)
-
-
-def assert_client_through_the_vip_lost_no_pull(step, figures_file):
-    """What tasks/dm-vip-client-stop.yml kept of the VIP client during a Day-2 step that restarted
-    Harbor on every node (so the VIP moved at least once): no failed pull, at most one failed ping
-    per VIP move."""
-    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], figures_file), encoding="utf-8") as fh:
-        fig = json.load(fh)
-    counts = {key: int(fig[key]) for key in ("pings", "failed_pings", "pulls", "failed_pulls", "vip_moves")}
-    print(f"{step} through the VIP: {counts}, {fig['seconds']} s")
-    assert counts["vip_moves"] >= 1, counts
-    assert counts["pulls"] >= 10 and counts["pings"] >= 50, counts
-    failures = "\n".join(line for line in fig["log"].splitlines() if " fail" in line)
-    assert counts["failed_pulls"] == 0, failures
-    assert counts["failed_pings"] <= counts["vip_moves"], failures

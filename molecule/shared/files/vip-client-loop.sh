@@ -5,7 +5,7 @@
 # bundle Docker trusts for the name (/etc/docker/certs.d/<name>/ca.crt; during a CA change it holds
 # the old and the new CA). Every request is appended to the log as
 # "<epoch seconds> <ping|pull> <ok|fail>", a failed pull followed by what docker said.
-#   dm-vip-client-loop.sh <VIP name> <image> <log> <stop file> <time limit seconds>
+#   vip-client-loop.sh <VIP name> <image> <log> <stop file> <time limit seconds>
 set -u
 name=$1 image=$2 log=$3 stop=$4
 deadline=$(( $(date +%s) + $5 ))
