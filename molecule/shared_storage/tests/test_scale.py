@@ -54,3 +54,7 @@ def test_the_new_node_is_healthy_over_verified_tls():
     ca = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-pki", "ca.crt")
     health = requests.get(f"https://{NODES['ss-harbor3']}/api/v2.0/health", verify=ca, timeout=10).json()
     assert health["status"] == "healthy", health
+    # its core reaches the shared database (admitted by postgresql_client_networks' default: each
+    # Harbor node's address; the lab sets none) and Redis
+    components = {c["name"]: c["status"] for c in health["components"]}
+    assert components.get("database") == "healthy" and components.get("redis") == "healthy", components

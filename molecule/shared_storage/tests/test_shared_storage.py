@@ -220,8 +220,9 @@ def test_etcd_refuses_clients_without_a_certificate(name):
     assert int(keys["count"]) > 0, keys
 
 
-def test_nfs_export_served_by_ganesha():
-    client = host("ss-db1")
+def test_nfs_export_served_by_ganesha_to_the_harbor_nodes_only():
+    # nfs_export_clients' default: each Harbor node's address; the lab sets none.
+    client = host("ss-harbor1")
     name = "verify-%s.txt" % os.getpid()
     client.run("echo shared > /tmp/%s", name)
     url = "nfs://%s/harbor" % address("ss-db3")
@@ -231,6 +232,12 @@ def test_nfs_export_served_by_ganesha():
     assert name in listing
     # the file landed in the exported directory on the server
     assert host("ss-db3").file("/srv/nfs/harbor/" + name).exists
+    # a host that is not a Harbor node (a database host) is refused
+    other = host("ss-db1")
+    other.run("echo other > /tmp/%s", name)
+    refused = other.run("nfs-cp /tmp/%s '%s/other-%s?version=4'", name, url, name)
+    assert refused.rc != 0, refused.stdout
+    assert not host("ss-db3").file("/srv/nfs/harbor/other-" + name).exists
 
 
 def test_lab_shared_dir_is_one_directory_on_both_harbor_nodes():
