@@ -8,7 +8,7 @@ import testinfra
 
 # The VIP client's figures check, shared with shared_storage (molecule/shared/tests/vip_client.py).
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "shared" / "tests"))
-from vip_client import assert_client_through_the_vip_lost_no_pull  # noqa: E402,F401  pylint: disable=wrong-import-position
+from vip_client import assert_client_through_the_vip_lost_no_pull  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 VIP = "172.30.2.100"
 VIP_NAME = "harbor.dm.lab"
