@@ -105,7 +105,18 @@ sim-bundle-oldest: venv lab-image
 # on loopback, containers and molecule need the Docker engine.
 TIER := bash scripts/run-tier.sh
 .PHONY: test test-fast test-unit test-sim test-integration test-containers test-sanity test-lint test-molecule
-test: test-fast test-containers test-molecule
+# make test runs every tier in three steps, each one after the other (make -k, as .ci/run runs it,
+# goes on past a failed step and fails at the end):
+#  1. integration alone: its two xdist workers keep both cores busy;
+#  2. unit, sim, sanity, lint and containers two at a time (-j2): none of them keeps more than one
+#     core busy (sim mostly waits for its servers); each tier's output is printed whole when it ends;
+#  3. molecule alone: its scenarios time failovers and client loops.
+test:
+	@rc=0; \
+	$(MAKE) --no-print-directory test-integration || rc=1; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-sim test-sanity test-lint test-containers || rc=1; \
+	$(MAKE) --no-print-directory test-molecule || rc=1; \
+	exit $$rc
 
 # everything that needs no Docker engine
 test-fast: test-unit test-sim test-integration test-sanity test-lint
