@@ -41,8 +41,9 @@ class Site(object):
     def write_inventory(self):
         for host in list(self.nodes) + list(CLIENTS):
             root = self.root(host)
+            # No etc/docker: the role runs before docker is installed, and creates certs.d itself.
             for sub in ('usr/local/share/ca-certificates', 'usr/share/ca-certificates', 'etc/ssl/certs',
-                        'etc/ca-certificates/update.d', 'etc/docker/certs.d'):
+                        'etc/ca-certificates/update.d'):
                 (root / sub).mkdir(parents=True, exist_ok=True)
             (root / 'etc/ca-certificates.conf').touch()
         host_root = '%s/hosts/{{ inventory_hostname }}' % self.tmp_path
