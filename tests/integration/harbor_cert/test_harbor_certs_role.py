@@ -225,3 +225,5 @@ def test_extra_trusted_ca_is_installed_next_to_the_issuing_ca(site, tmp_path):
     for host in list(NODES) + list(CLIENTS):
         assert site.file(host, 'usr/local/share/ca-certificates/harborops-ha-ca.crt').read_bytes() == want
         assert site.file(host, 'etc/docker/certs.d/harbor.cert.test/ca.crt').read_bytes() == want
+    _rc, again = site.play()
+    assert set(recap(again).values()) == {0}, again
