@@ -2,7 +2,11 @@
 recorded after the site steps ran with ss-harbor3 in the inventory (ss-scale.json): every push
 acknowledged through the VIP name meanwhile is listed by every node's own API with its digest (one
 database, one storage), the certificate every node and the VIP serve names the new node, and
-keepalived on every node peers with every other; the new node is healthy now."""
+keepalived on every node peers with every other. Then the node died and a new empty host under its
+name got the site steps for it alone (side_effect's replace.yml, ss-replace.json): its own API lists
+every push acknowledged during the add and during the replacement, every node and the VIP still
+serve the one certificate of the add (nothing was reissued), keepalived peers as before; the new
+node is healthy now."""
 
 import json
 import os
@@ -24,9 +28,9 @@ def _record():
     return json.loads(_load("ss-scale.json"))
 
 
-def _acked():
+def _acked(loop="ss-scale-add"):
     """tag -> digest of every push the loop had acknowledged."""
-    return dict(line.split()[:2] for line in _load("ss-scale-add-acks.txt").splitlines())
+    return dict(line.split()[:2] for line in _load(f"{loop}-acks.txt").splitlines())
 
 
 @pytest.mark.parametrize("name", sorted(NODES))
@@ -58,3 +62,27 @@ def test_the_new_node_is_healthy_over_verified_tls():
     # Harbor node's address; the lab sets none) and Redis
     components = {c["name"]: c["status"] for c in health["components"]}
     assert components.get("database") == "healthy" and components.get("redis") == "healthy", components
+
+
+def _replaced():
+    return json.loads(_load("ss-replace.json"))
+
+
+def test_the_replaced_node_lists_every_push_acknowledged_during_the_add_and_the_replacement():
+    listed = _replaced()["artifacts_on_new_node"]  # repository -> artifacts, read from the new node's API
+    for loop in ("ss-scale-add", "ss-replace"):
+        acked = _acked(loop)
+        assert acked, loop
+        held = {tag["name"]: artifact["digest"] for artifact in listed[loop] for tag in artifact.get("tags") or []}
+        assert {tag: held.get(tag) for tag in acked} == acked, loop
+
+
+@pytest.mark.parametrize("address", sorted(NODES.values()) + [VIP])
+def test_after_the_replacement_every_node_and_the_vip_serve_the_certificate_of_the_add(address):
+    # the inventory did not change: the replaced node gets the same certificate, the others keep theirs
+    assert _replaced()["served"][address].splitlines()[0] == _record()["served"][address].splitlines()[0]
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_after_the_replacement_keepalived_peers_with_every_other_node(name):
+    assert sorted(_replaced()["keepalived_peers"][name]) == sorted(a for n, a in NODES.items() if n != name)
