@@ -59,8 +59,9 @@ def test_the_shared_database_is_back_to_the_old_schema_without_the_project_writt
 def test_the_client_through_the_vip_was_served_again_after_the_rollback():
     fig = json.loads((EPHEMERAL / "ss-rollback.json").read_text(encoding="utf-8"))
     lines = [line.split() for line in fig["log"].splitlines() if len(line.split()) >= 3]
+    failed_at = [float(fields[0]) for fields in lines if fields[2] == "fail"]
     print("rollback through the VIP:", {k: fig[k] for k in ("pings", "failed_pings", "pulls", "failed_pulls", "vip_moves")},
-          fig["seconds"], "s")
+          fig["seconds"], "s; failures over", round(failed_at[-1] - failed_at[0], 1) if failed_at else 0, "s")
     # every node stopped, so requests failed for a while; the last of each kind succeeded
     last = {fields[1]: fields[2] for fields in lines}
     assert last.get("pull") == "ok" and last.get("ping") == "ok", fig["log"][-2000:]
