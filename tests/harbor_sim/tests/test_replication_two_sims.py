@@ -265,17 +265,24 @@ def test_slow_transfer_can_be_stopped(sims, policy, docker):
 
 @pytest.mark.sim
 def test_pull_mode_copies_an_image_index_by_chunks(sims, tmp_path):
-    """B pulls from A (src = A's endpoint, dest = local): index + both children, chunked upload."""
-    from dataplane_support import make_oci_index_layout, skopeo
+    """B pulls from A (src = A's endpoint, dest = local): index + both children, chunked upload.
+    The image lives outside `library`: the module's event policy (fixture `policy`, library/** from A
+    to B) would otherwise copy the same manifests into B at the same moment. Distribution's
+    filesystem driver writes a file in place (truncate, then write), so one of two writers of one
+    manifest can read it empty or half written (DIGEST_INVALID / MANIFEST_BLOB_UNKNOWN) and its task
+    fails; Harbor's registry on filesystem storage does the same. Seen in CI under load."""
+    from dataplane_support import create_project, make_oci_index_layout, skopeo
 
     a, b = sims
+    for sim in sims:
+        create_project(sim, "pullsrc")
     layout = tmp_path / "index"
     index_digest, child_digests = make_oci_index_layout(str(layout))
     a_host = a.url.split("://")[1]
     skopeo("copy", "--all", "--dest-tls-verify=false", "--dest-creds", f"{ADMIN[0]}:{ADMIN[1]}",
-           f"oci:{layout}:v1", f"docker://{a_host}/library/multi:v1")
-    arts = wait_for(lambda: [x for x in artifacts_of(a, "multi") if x["digest"] == index_digest]
-                    and artifacts_of(a, "multi"), 15, what="library/multi:v1 index on A")
+           f"oci:{layout}:v1", f"docker://{a_host}/pullsrc/multi:v1")
+    arts = wait_for(lambda: [x for x in artifacts_of(a, "pullsrc/multi") if x["digest"] == index_digest]
+                    and artifacts_of(a, "pullsrc/multi"), 15, what="pullsrc/multi:v1 index on A")
     assert [x["digest"] for x in arts] == [index_digest]  # children hidden behind the index
     assert sorted(r["child_digest"] for r in arts[0]["references"]) == sorted(child_digests)
     reg = api(b, "POST", "/registries", expect=201, json={
@@ -285,18 +292,19 @@ def test_pull_mode_copies_an_image_index_by_chunks(sims, tmp_path):
     pid = int(api(b, "POST", "/replication/policies", expect=201, json={
         "name": "pull-from-a", "src_registry": {"id": reg_id}, "dest_registry": {"id": 0},
         "trigger": {"type": "manual"}, "enabled": True, "copy_by_chunk": True,
-        "filters": [{"type": "name", "value": "library/multi"}]}).headers["Location"].rsplit("/", 1)[1])
+        "filters": [{"type": "name", "value": "pullsrc/multi"}]}).headers["Location"].rsplit("/", 1)[1])
     loc = api(b, "POST", "/replication/executions", expect=201, json={"policy_id": pid}).headers["Location"]
     final = wait_execution_final(b, int(loc.rsplit("/", 1)[1]))
     assert final["status"] == "Succeed" and final["total"] == 1, final
-    assert _b_digest(b, "library/multi", "v1") == index_digest
+    assert _b_digest(b, "pullsrc/multi", "v1") == index_digest
     for child in child_digests:
-        assert _b_digest(b, "library/multi", child) == child
-    b_arts = wait_for(lambda: [x for x in artifacts_of(b, "multi") if x["digest"] == index_digest]
-                      and artifacts_of(b, "multi"), 15, what="library/multi:v1 index on B")
+        assert _b_digest(b, "pullsrc/multi", child) == child
+    b_arts = wait_for(lambda: [x for x in artifacts_of(b, "pullsrc/multi") if x["digest"] == index_digest]
+                      and artifacts_of(b, "pullsrc/multi"), 15, what="pullsrc/multi:v1 index on B")
     assert [x["digest"] for x in b_arts] == [index_digest]
 
 
-def artifacts_of(sim, repo):
-    resp = api(sim, "GET", f"/projects/library/repositories/{repo}/artifacts")
+def artifacts_of(sim, repository):
+    project, repo = repository.split("/", 1)
+    resp = api(sim, "GET", f"/projects/{project}/repositories/{repo}/artifacts")
     return resp.json() if resp.status_code == 200 else []
