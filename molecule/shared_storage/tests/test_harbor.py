@@ -6,33 +6,18 @@ harbor_certs; docker runs on the nodes and verifies the VIP name with certs.d/<n
 """
 import json
 import os
-import pathlib
 import subprocess
 import time
 
 import pytest
 import requests
-import testinfra
 import yaml
 
-SCENARIO = pathlib.Path(__file__).resolve().parent.parent
-LAB = yaml.safe_load((SCENARIO / "group_vars" / "all.yml").read_text(encoding="utf-8"))
-HARBOR = yaml.safe_load((SCENARIO / "group_vars" / "harbor.yml").read_text(encoding="utf-8"))
-NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22"}
-VIP, VIP_NAME = LAB["harborops_vip_address"], LAB["harborops_vip_name"]
-ADMIN = ("admin", HARBOR["harbor_admin_password"])
-
-
-def node(name):
-    return testinfra.get_host(f"docker://{name}")
-
-
-def ca():
-    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-pki", "ca.crt")
+from conftest import ADMIN, EPHEMERAL, NODES, VIP, VIP_NAME, controller_ca, node
 
 
 def api(ip, method, path, **kwargs):
-    return requests.request(method, f"https://{ip}/api/v2.0{path}", auth=ADMIN, verify=ca(), timeout=20, **kwargs)
+    return requests.request(method, f"https://{ip}/api/v2.0{path}", auth=ADMIN, verify=controller_ca(), timeout=20, **kwargs)
 
 
 def harbor_yml(name):
@@ -137,7 +122,7 @@ def test_the_vip_name_serves_harbor_with_a_verified_certificate():
 
 
 def test_side_effect_harbor_recovered_and_kept_the_write():
-    record = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "side_effect.json"
+    record = EPHEMERAL / "side_effect.json"
     if not record.exists():
         pytest.skip("side_effect did not run (molecule verify alone)")
     project = json.loads(record.read_text(encoding="utf-8"))["project_after_failover"]

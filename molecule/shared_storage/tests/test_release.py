@@ -5,37 +5,24 @@ nodes replicate to each other over TLS verified with the collection's CA without
 certificate (2.12-2.14 have none; 2.15 has it, and the test leaves it out): prepare put
 storage_service.ca_bundle into trust-certificates, which core trusts at start.
 """
-import os
 import pathlib
 import re
 import time
 
 import requests
-import testinfra
 import yaml
 
-SCENARIO = pathlib.Path(__file__).resolve().parent.parent
-HARBOR = yaml.safe_load((SCENARIO / "group_vars" / "harbor.yml").read_text(encoding="utf-8"))
-LAB = yaml.safe_load((SCENARIO / "group_vars" / "all.yml").read_text(encoding="utf-8"))
-NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22"}
-ADMIN = ("admin", HARBOR["harbor_admin_password"])
+from conftest import ADMIN, EPHEMERAL, NODES, VIP_NAME, controller_ca, node
+
 # The bundle group_vars/harbor.yml names: the upgraded-to one once upgrade.yml wrote its name.
-_BUNDLE = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-harbor-bundle")
+_BUNDLE = EPHEMERAL / "ss-harbor-bundle"
 RELEASE = re.search(r"-v(\d+\.\d+\.\d+)-sim", _BUNDLE.read_text(encoding="utf-8") if _BUNDLE.exists()
                     else "harbor-offline-installer-v2.12.4-sim.1.tgz").group(1)
 MINOR = tuple(int(p) for p in RELEASE.split(".")[:2])
 
 
-def node(name):
-    return testinfra.get_host(f"docker://{name}")
-
-
-def ca_path():
-    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-pki", "ca.crt")
-
-
 def api(ip, method, path, auth=ADMIN, **kwargs):
-    return requests.request(method, f"https://{ip}/api/v2.0{path}", auth=auth, verify=ca_path(), timeout=30,
+    return requests.request(method, f"https://{ip}/api/v2.0{path}", auth=auth, verify=controller_ca(), timeout=30,
                             **kwargs)
 
 
@@ -53,7 +40,7 @@ def test_nodes_run_the_release_the_bundle_holds():
 
 
 def test_prepare_put_the_collection_ca_in_the_containers_trust_store():
-    ca = pathlib.Path(ca_path()).read_text(encoding="ascii").strip()
+    ca = pathlib.Path(controller_ca()).read_text(encoding="ascii").strip()
     for name in NODES:
         host = node(name)
         trusted = host.file("/opt/harbor/current/common/config/shared/trust-certificates/storage_ca_bundle.crt")
@@ -79,9 +66,9 @@ def test_replication_to_the_peer_with_tls_verified_without_endpoint_ca():
     pusher = node("ss-harbor1")
     assert api(src_ip, "POST", "/projects", json={"project_name": "tlsrep", "metadata": {"public": "false"}}) \
         .status_code in (201, 409)
-    image = f"{LAB['harborops_vip_name']}/tlsrep/release:v1"
+    image = f"{VIP_NAME}/tlsrep/release:v1"
     login = pusher.run("echo %s | docker login --username admin --password-stdin %s", ADMIN[1],
-                       LAB["harborops_vip_name"])
+                       VIP_NAME)
     assert login.rc == 0, login.stderr
     build = pusher.run("printf 'release %s\\n' > /tmp/ss-release.txt && tar -C /tmp -c ss-release.txt"
                        " | docker import - %s", RELEASE, image)

@@ -7,33 +7,24 @@ project written after the upgrade, and Harbor answers through the VIP name again
 
 import json
 import os
-import pathlib
 import re
 import subprocess
 
 import requests
-import yaml
 
-NODES = ["ss-harbor1", "ss-harbor2"]
+from conftest import ADMIN, EPHEMERAL, NODES, SCENARIO, controller_ca
+
 OLD, NEW = "v2.12.4-sim.1", "v2.15.2-sim.1"
 OLD_SCHEMA = "150 f"  # schema_migrations of 2.12 (make/migrations/postgresql/)
-SCENARIO = pathlib.Path(__file__).resolve().parent.parent
-EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-NODE_IPS = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22"}
 
 
 def _state():
     return json.loads((EPHEMERAL / "ss-rollback-nodes.json").read_text(encoding="utf-8"))
 
 
-def _admin():
-    harbor = yaml.safe_load((SCENARIO / "group_vars" / "harbor.yml").read_text(encoding="utf-8"))
-    return ("admin", harbor["harbor_admin_password"])
-
-
 def test_each_node_runs_the_old_release_again_and_its_record_says_so():
     nodes = _state()["nodes"]
-    assert sorted(nodes) == NODES
+    assert sorted(nodes) == sorted(NODES)
     for name in NODES:
         state = nodes[name]
         assert state["current"] == f"/opt/harbor/{OLD}/harbor", state
@@ -48,10 +39,10 @@ def test_the_shared_database_is_back_to_the_old_schema_without_the_project_writt
     state = _state()
     assert state["database_schema"] == OLD_SCHEMA
     project = state["project_after_upgrade"]
-    for name, ip in NODE_IPS.items():
+    for name, ip in NODES.items():
         # each node's own API (not only the VIP's holder) reads the database put back
-        found = requests.get(f"https://{ip}/api/v2.0/projects", params={"name": project}, auth=_admin(),
-                             verify=str(EPHEMERAL / "ss-pki" / "ca.crt"), timeout=30)
+        found = requests.get(f"https://{ip}/api/v2.0/projects", params={"name": project}, auth=ADMIN,
+                             verify=controller_ca(), timeout=30)
         assert found.status_code == 200, (name, found.status_code)
         assert project not in [p["name"] for p in found.json()], (name, found.json())
 

@@ -4,15 +4,13 @@ Cross-host checks go through testinfra's Ansible backend with molecule's invento
 """
 import json
 import os
-import pathlib
 
 import pytest
 import testinfra
-import yaml
+
+from conftest import EPHEMERAL, LAB
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-SCENARIO = pathlib.Path(__file__).resolve().parent.parent
-LAB = yaml.safe_load((SCENARIO / "group_vars" / "all.yml").read_text(encoding="utf-8"))
 DB_HOSTS = ["ss-db1", "ss-db2", "ss-db3"]
 
 
@@ -85,7 +83,7 @@ def test_no_false_failover():
     (a failover that no fault caused, e.g. a missed leader-key refresh under load, adds one)."""
     history = json.loads(host(DB_HOSTS[0]).check_output("curl -sf --cacert %s https://%s:8008/history", CA,
                                                         address(DB_HOSTS[0])))
-    record = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "side_effect.json"
+    record = EPHEMERAL / "side_effect.json"
     assert len(history) == (1 if record.exists() else 0), history
 
 
@@ -138,7 +136,7 @@ def test_harbor_user_writes_its_database_through_the_endpoint():
 
 
 def test_side_effect_lost_no_acknowledged_write():
-    record = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "side_effect.json"
+    record = EPHEMERAL / "side_effect.json"
     if not record.exists():
         pytest.skip("side_effect did not run (molecule verify alone)")
     result = json.loads(record.read_text(encoding="utf-8"))
