@@ -199,6 +199,9 @@ def test_manual_policy_namespace_and_override(sims, policy, docker):
     ref = client.make_image(f"{host}/library/ns/tool:v1")
     client.run("push", ref)
     wait_for(lambda: artifact_tags(a, "library", "ns/tool") == ["v1"], 30, what="ns/tool on A")
+    # the event policy copies it to B first: two copies of one manifest into B at once can fail
+    # (test_pull_mode_copies_an_image_index_by_chunks says why)
+    wait_for(lambda: _on_b(b, "v1", "ns/tool"), 30, what="the event policy's copy of ns/tool on B")
     body = {"name": "manual-mirror", "src_registry": {"id": 0},
             "dest_registry": {"id": event_body["dest_registry"]["id"]},
             "trigger": {"type": "manual"}, "enabled": True, "override": False,
@@ -267,10 +270,10 @@ def test_slow_transfer_can_be_stopped(sims, policy, docker):
 def test_pull_mode_copies_an_image_index_by_chunks(sims, tmp_path):
     """B pulls from A (src = A's endpoint, dest = local): index + both children, chunked upload.
     The image lives outside `library`: the module's event policy (fixture `policy`, library/** from A
-    to B) would otherwise copy the same manifests into B at the same moment. Distribution's
-    filesystem driver writes a file in place (truncate, then write), so one of two writers of one
-    manifest can read it empty or half written (DIGEST_INVALID / MANIFEST_BLOB_UNKNOWN) and its task
-    fails; Harbor's registry on filesystem storage does the same. Seen in CI under load."""
+    to B) would otherwise copy the same manifests into B at the same moment. Distribution 2.8's
+    filesystem driver (Harbor's registry; Debian's docker-registry here) writes a file in place
+    (PutContent: truncate, then write), so one of two writers of one manifest can read it empty or
+    half written (DIGEST_INVALID / MANIFEST_BLOB_UNKNOWN) and its task fails. Seen in CI under load."""
     from dataplane_support import create_project, make_oci_index_layout, skopeo
 
     a, b = sims
