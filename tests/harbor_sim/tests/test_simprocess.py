@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import requests
 
@@ -31,3 +33,6 @@ def test_restart_keeps_state_and_port(tmp_path):
         assert sim.proc.poll() is not None
     finally:
         sim.stop()
+        # the kill left the first start's docker-registry running (its own session, as Harbor's registry
+        # container outlives a crashed core): stop it, and nothing of the test stays behind
+        subprocess.run(["pkill", "-f", str(tmp_path / "data" / "registry")], check=False)
