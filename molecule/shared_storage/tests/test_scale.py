@@ -9,19 +9,18 @@ serve the one certificate of the add (nothing was reissued), keepalived peers as
 node is healthy now."""
 
 import json
-import os
 
 import pytest
 import requests
 
+from conftest import EPHEMERAL, VIP, controller_ca
+
 testinfra_hosts = ["ss-db1"]
-NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22", "ss-harbor3": "172.30.3.23"}
-VIP = "172.30.3.100"
+NODES = {"ss-harbor1": "172.30.3.21", "ss-harbor2": "172.30.3.22", "ss-harbor3": "172.30.3.23"}  # with the added node
 
 
 def _load(name):
-    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name), encoding="utf-8") as fh:
-        return fh.read()
+    return (EPHEMERAL / name).read_text(encoding="utf-8")
 
 
 def _record():
@@ -55,8 +54,7 @@ def test_keepalived_peers_with_every_other_node(name):
 
 
 def test_the_new_node_is_healthy_over_verified_tls():
-    ca = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ss-pki", "ca.crt")
-    health = requests.get(f"https://{NODES['ss-harbor3']}/api/v2.0/health", verify=ca, timeout=10).json()
+    health = requests.get(f"https://{NODES['ss-harbor3']}/api/v2.0/health", verify=controller_ca(), timeout=10).json()
     assert health["status"] == "healthy", health
     # its core reaches the shared database (admitted by postgresql_client_networks' default: each
     # Harbor node's address; the lab sets none) and Redis
